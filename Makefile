@@ -1,0 +1,60 @@
+# ÅMP Case. `make run` for a local demo, `make test` for the whole suite on PostgreSQL.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ampcase
+export DJANGO_SETTINGS_MODULE := ampcase.settings
+
+.PHONY: run test lint format migrate messages makemessages setup clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV)/.installed messages
+
+# Compiled translations are built from the .po files, never committed.
+messages: $(VENV)/.installed
+	DEBUG=true $(BIN)/python manage.py compilemessages --verbosity 0 --ignore '.venv' --ignore 'node_modules'
+
+makemessages: $(VENV)/.installed
+	DEBUG=true $(BIN)/python manage.py makemessages -l sv -l en --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'tests/*' --ignore 'var/*' --ignore 'staticfiles/*' --no-obsolete
+
+run: setup
+	mkdir -p var
+	DEBUG=true $(BIN)/python manage.py migrate --verbosity 0
+	DEBUG=true $(BIN)/python manage.py seed_demo
+	DEBUG=true $(BIN)/python manage.py demo_logins
+	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+migrate: setup
+	mkdir -p var
+	DEBUG=true $(BIN)/python manage.py migrate
+
+test: setup node_modules/.installed lint
+	@scripts/check-system-packages
+	@# django-fsm (archived) and django-fsm-2 install into the same folder: never both.
+	@if $(BIN)/pip show django-fsm >/dev/null 2>&1; then \
+		echo "django-fsm (archived) is installed beside django-fsm-2: uninstall it." >&2; exit 1; fi
+	@DATABASE_URL=$(DATABASE_URL) $(BIN)/python scripts/check-postgres.py
+	DATABASE_URL=$(DATABASE_URL) DEBUG=false SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz \
+		$(BIN)/pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles var .pytest_cache

@@ -1,0 +1,262 @@
+"""Signing in (password, then code), enrolment of an authenticator app, backup codes, logout."""
+
+from __future__ import annotations
+
+import segno
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_login_failed
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ampcase import audit
+
+from . import twofactor
+from .forms import BackupCodeForm, CodeForm, PasswordLoginForm
+
+NEXT_KEY = "twofactor_next"
+
+
+def _safe_next(request: HttpRequest, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse(settings.LOGIN_REDIRECT_URL)
+
+
+def _second_step(user) -> str:
+    """Where a user goes after the password: their app, their backup codes, or enrolment."""
+    if twofactor.totp_device(user):
+        return "accounts:verify"
+    if twofactor.has_backup_codes(user):
+        return "accounts:backup"
+    return "accounts:enrol"
+
+
+def _locked_response(request: HttpRequest) -> HttpResponse:
+    request.session.pop(twofactor.PENDING_KEY, None)
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": PasswordLoginForm(request), "locked": True},
+        status=429,
+    )
+
+
+def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    """django-axes calls this when a user name is locked (AXES_LOCKOUT_CALLABLE)."""
+    return _locked_response(request)
+
+
+def _is_locked(request: HttpRequest, user) -> bool:
+    return AxesProxyHandler.is_locked(request, {"username": user.username})
+
+
+def _count_failed_code(request: HttpRequest, user, kind: str) -> None:
+    # Sent like a failed password, so django-axes counts it towards the lockout and the
+    # audit receiver records it as a failed code.
+    user_login_failed.send(
+        sender=__name__,
+        credentials={"username": user.username, "second_factor": kind},
+        request=request,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.user.is_verified():
+        return redirect(_safe_next(request, request.GET.get("next")))
+    form = PasswordLoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        twofactor.start_pending(request, user)
+        request.session[NEXT_KEY] = _safe_next(request, request.POST.get("next"))
+        return redirect(_second_step(user))
+    return render(
+        request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
+    )
+
+
+def _pending_or_restart(request: HttpRequest):
+    user = twofactor.pending_user(request)
+    if user is None:
+        messages.info(request, _("Sign in with your user name and password first."))
+    return user
+
+
+def _finish(request: HttpRequest, user, device) -> HttpResponse:
+    next_url = request.session.pop(NEXT_KEY, None)
+    twofactor.complete_login(request, user, device)
+    return redirect(_safe_next(request, next_url))
+
+
+@require_http_methods(["GET", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    user = _pending_or_restart(request)
+    if user is None:
+        return redirect("accounts:login")
+    device = twofactor.totp_device(user)
+    if device is None:
+        return redirect(_second_step(user))
+    if _is_locked(request, user):
+        return _locked_response(request)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _info = device.verify_is_allowed()
+        if not allowed:
+            form.add_error("code", _("Too many wrong codes. Wait a minute, then try again."))
+        elif device.verify_token(form.cleaned_data["code"]):
+            return _finish(request, user, device)
+        else:
+            _count_failed_code(request, user, "authenticator app")
+            if getattr(request, "axes_locked_out", False):
+                return _locked_response(request)
+            form.add_error("code", _("That code is not right. Enter the code the app shows now."))
+    return render(
+        request,
+        "accounts/verify.html",
+        {"form": form, "has_backup_codes": twofactor.has_backup_codes(user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def backup_view(request: HttpRequest) -> HttpResponse:
+    user = _pending_or_restart(request)
+    if user is None:
+        return redirect("accounts:login")
+    device = twofactor.backup_device(user)
+    if device is None:
+        return redirect(_second_step(user))
+    if _is_locked(request, user):
+        return _locked_response(request)
+    form = BackupCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _info = device.verify_is_allowed()
+        if not allowed:
+            form.add_error("code", _("Too many wrong codes. Wait a minute, then try again."))
+        elif device.verify_token(form.cleaned_data["code"]):
+            remaining = device.token_set.count()
+            response = _finish(request, user, device)
+            if twofactor.totp_device(user) is None:
+                messages.warning(
+                    request,
+                    _("Set up an authenticator app now: backup codes are for emergencies."),
+                )
+            elif remaining <= 3:
+                messages.warning(
+                    request,
+                    _("You have %(count)s backup codes left.") % {"count": remaining},
+                )
+            return response
+        else:
+            _count_failed_code(request, user, "backup code")
+            if getattr(request, "axes_locked_out", False):
+                return _locked_response(request)
+            form.add_error("code", _("That backup code is not right, or it was used already."))
+    return render(
+        request,
+        "accounts/backup.html",
+        {"form": form, "has_app": twofactor.totp_device(user) is not None},
+    )
+
+
+ENROL_DEVICE_KEY = "twofactor_enrol_device"
+
+
+def _enrolment_device(request: HttpRequest, user) -> TOTPDevice:
+    """The unconfirmed device being enrolled, kept across reloads so the QR code stays."""
+    device_id = request.session.get(ENROL_DEVICE_KEY)
+    device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+        request.session[ENROL_DEVICE_KEY] = device.pk
+    return device
+
+
+def _base32_key(device: TOTPDevice) -> str:
+    from base64 import b32encode
+
+    key = b32encode(device.bin_key).decode()
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
+@require_http_methods(["GET", "POST"])
+def enrol_view(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: scan the QR code, confirm with a code, get backup codes.
+
+    Open to a user who passed the password step and has no second factor at all yet, and to a
+    signed-in user (who came in with a backup code) who has no app. Never a way around a
+    second factor a user already has.
+    """
+    verified = request.user.is_authenticated and request.user.is_verified()
+    if verified:
+        user = request.user
+        if twofactor.totp_device(user):
+            messages.info(request, _("Your authenticator app is already set up."))
+            return redirect("home")
+    else:
+        user = _pending_or_restart(request)
+        if user is None:
+            return redirect("accounts:login")
+        if twofactor.totp_device(user) or twofactor.has_backup_codes(user):
+            return redirect(_second_step(user))
+        if _is_locked(request, user):
+            return _locked_response(request)
+
+    device = _enrolment_device(request, user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            request.session.pop(ENROL_DEVICE_KEY, None)
+            codes = twofactor.new_backup_codes(user)
+            audit.record(request, "auth.device_enrolled", user, "authenticator app", actor=user)
+            if not verified:
+                request.session.pop(NEXT_KEY, None)
+                twofactor.complete_login(request, user, device)
+            request.session[twofactor.BACKUP_CODES_KEY] = codes
+            return redirect("accounts:backup-codes")
+        _count_failed_code(request, user, "enrolment")
+        if getattr(request, "axes_locked_out", False):
+            return _locked_response(request)
+        form.add_error(
+            "code", _("That code is not right. Check that the app shows ÅMP Case and try again.")
+        )
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=5, dark="#000000", light="#ffffff", title=_("QR code for your authenticator app")
+    )
+    return render(
+        request,
+        "accounts/enrol.html",
+        {"form": form, "qr_svg": qr_svg, "secret": _base32_key(device)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def backup_codes_view(request: HttpRequest) -> HttpResponse:
+    """Shows the new backup codes once; a reload does not show them again."""
+    if request.method == "POST":
+        return redirect("home")
+    codes = request.session.pop(twofactor.BACKUP_CODES_KEY, None)
+    if not codes:
+        return redirect("home")
+    return render(request, "accounts/backup_codes.html", {"codes": codes})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit.record(request, "auth.logout", request.user)
+    logout(request)
+    messages.info(request, _("You are signed out."))
+    return redirect("accounts:login")

@@ -1,0 +1,51 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from ampcase.accounts.demo import USERS
+from ampcase.accounts.models import Organisation, OrganisationKind, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_refuses_with_debug_off(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_seed_demo_creates_one_user_per_role_and_the_organisations(settings):
+    call_command("seed_demo", "--force")
+    assert Organisation.objects.filter(kind=OrganisationKind.REGION_COORDINATION).count() == 7
+    assert Organisation.objects.filter(kind=OrganisationKind.IOM_COUNTRY_OFFICE).count() == 2
+    roles = set()
+    for username, *_rest, role in USERS:
+        user = User.objects.get(username=username)
+        assert user.roles == {role}
+        assert user.staticdevice_set.get().token_set.count() == 10
+        roles.add(role)
+    from ampcase.accounts.roles import Role
+
+    assert roles == set(Role)
+
+
+def test_seed_demo_twice_changes_nothing(settings):
+    call_command("seed_demo", "--force")
+    before = (
+        list(Organisation.objects.order_by("pk").values()),
+        list(User.objects.order_by("pk").values()),
+    )
+    call_command("seed_demo", "--force")
+    after = (
+        list(Organisation.objects.order_by("pk").values()),
+        list(User.objects.order_by("pk").values()),
+    )
+    assert before == after
+
+
+def test_demo_logins_prints_users_and_codes(capsys):
+    call_command("seed_demo", "--force")
+    call_command("demo_logins")
+    out = capsys.readouterr().out
+    token = User.objects.get(username="coordinator").staticdevice_set.get().token_set.first().token
+    assert "coordinator" in out and token in out

@@ -1,0 +1,104 @@
+"""Playwright driving Debian's Chromium against the live server, with axe-core on every page.
+
+Browsers cannot be downloaded here: the system Chromium is launched directly. axe-core comes
+from the npm package (`npm ci`) and is injected with `page.evaluate`, which the app's strict
+Content-Security-Policy allows where a script tag would be blocked.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+# What axe found across the session, printed at the end of the run.
+AXE_REPORT = {"pages": 0, "violations": 0}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    if not AXE.exists():
+        pytest.fail("axe-core not found: run `npm ci`")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_settings(settings):
+    # The live server speaks plain HTTP on localhost.
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+    settings.LANGUAGE_COOKIE_SECURE = False
+    # The live server serves static files from the finders, not from the hashed manifest.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    return settings
+
+
+@pytest.fixture
+def page(browser, live_server, browser_settings):
+    context = browser.new_context(base_url=live_server.url, locale="sv-SE")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def check_accessibility(page) -> None:
+    """Run axe-core on the page as it is now; fail on any WCAG 2.1 A/AA violation."""
+    page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    AXE_REPORT["pages"] += 1
+    AXE_REPORT["violations"] += len(result["violations"])
+    problems = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+    ]
+    assert not problems, f"axe on {page.url}:\n" + "\n".join(problems)
+
+
+def expect_path(page, path: str) -> None:
+    """Wait for the browser to be exactly at `path` (a query string is allowed)."""
+    page.wait_for_url(re.compile(rf"^https?://[^/]+{re.escape(path)}(\?.*)?$"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    if AXE_REPORT["pages"]:
+        terminalreporter.write_line(
+            f"axe-core: {AXE_REPORT['pages']} page states checked, "
+            f"{AXE_REPORT['violations']} violations"
+        )

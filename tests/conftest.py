@@ -1,0 +1,71 @@
+"""Shared fixtures: personas, and clients that are signed in with both factors."""
+
+import time
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django_otp.oath import totp
+
+from ampcase.accounts.roles import Role
+from tests.factories import TOTPDeviceFactory, make_user
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Real hashing costs a third of a second per password; the tests check logic, not cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client and the live server speak plain HTTP; production redirects to HTTPS
+    # (tested with an override, and by `check --deploy` on the real settings). Set here, not
+    # in a fixture: the live server builds its middleware once, when it starts.
+    settings.SECURE_SSL_REDIRECT = False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collected_static(tmp_path_factory):
+    """Production serves hashed, compressed static files from a manifest: so do the tests."""
+    from django.conf import settings
+
+    settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def sign_in(client: Client, user) -> Client:
+    """Sign `user` in as if they had passed the password and the code."""
+    device = TOTPDeviceFactory(user=user)
+    client.force_login(user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session["auth_at"] = time.time()
+    session.save()
+    return client
+
+
+def current_code(device) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+@pytest.fixture
+def coordinator(db):
+    return make_user(Role.REGION_COORDINATOR, username="karin")
+
+
+@pytest.fixture
+def administrator(db):
+    return make_user(Role.ADMINISTRATOR, username="ada")
+
+
+@pytest.fixture
+def referrer(db):
+    return make_user(Role.REFERRER, username="rami")
+
+
+@pytest.fixture
+def coordinator_client(coordinator):
+    return sign_in(Client(), coordinator)
+
+
+@pytest.fixture
+def admin_client_2fa(administrator):
+    return sign_in(Client(), administrator)

@@ -1,0 +1,112 @@
+"""Production settings: `check --deploy` is clean, headers are strict, sessions end."""
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.urls import reverse
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "PATH": os.environ.get("PATH", ""),
+    "DJANGO_SETTINGS_MODULE": "ampcase.settings",
+    "SECRET_KEY": "a-production-like-secret-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0zyxwvuts",
+    "ALLOWED_HOSTS": "amp.example.org",
+    "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ampcase"),
+}
+
+
+def _manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_missing_secret_key_is_a_clear_start_up_error():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    assert django_settings.DEBUG is False
+
+
+@pytest.mark.django_db
+def test_every_page_forbids_caching_and_inline_script(client):
+    response = client.get(reverse("accounts:login"))
+    assert response["Cache-Control"] == "no-store"
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_signed_in_pages_are_not_cached(coordinator_client):
+    response = coordinator_client.get(reverse("home"))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+
+
+@pytest.mark.django_db
+def test_https_is_enforced_with_hsts(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get(reverse("accounts:login"))["Location"].startswith("https://")
+    response = client.get(reverse("accounts:login"), secure=True)
+    assert "max-age=31536000" in response["Strict-Transport-Security"]
+
+
+@pytest.mark.django_db
+def test_session_cookie_is_secure_and_short_lived(client, settings):
+    response = client.get(reverse("accounts:login"), secure=True)
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    cookie = response.cookies[settings.CSRF_COOKIE_NAME]
+    assert cookie["secure"]
+
+
+@pytest.mark.django_db
+def test_session_ends_after_thirty_minutes_idle(coordinator_client):
+    home = reverse("home")
+    assert coordinator_client.get(home).status_code == 200
+    with time_machine.travel(_later(minutes=29)):
+        assert coordinator_client.get(home).status_code == 200
+    with time_machine.travel(_later(minutes=29 + 31)):
+        assert coordinator_client.get(home).status_code == 302
+
+
+@pytest.mark.django_db
+def test_session_ends_after_twelve_hours_however_active(coordinator_client):
+    home = reverse("home")
+    # Active every 20 minutes for 11h40: still signed in.
+    for step in range(1, 36):
+        with time_machine.travel(_later(minutes=20 * step)):
+            assert coordinator_client.get(home).status_code == 200, step
+    with time_machine.travel(_later(minutes=20 * 37)):
+        response = coordinator_client.get(home)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def _later(**delta):
+    return dt.datetime.now(dt.UTC) + dt.timedelta(**delta)
