@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    "referrals",
 ]
 
 MIDDLEWARE = [
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "ampcase.audit.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ampcase.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -69,3 +69,62 @@ def coordinator_client(coordinator):
 @pytest.fixture
 def admin_client_2fa(administrator):
     return sign_in(Client(), administrator)
+
+
+# Personas, as in STYLE.md: each test names the people it needs.
+
+
+@pytest.fixture
+def stockholm_coordinator(db):
+    from tests.factories import coordination_office
+
+    return make_user(
+        Role.REGION_COORDINATOR, username="karin.sthlm", organisation=coordination_office()
+    )
+
+
+@pytest.fixture
+def syd_coordinator(db):
+    from tests.factories import coordination_office
+
+    return make_user(
+        Role.REGION_COORDINATOR, username="sven.syd", organisation=coordination_office("syd")
+    )
+
+
+@pytest.fixture
+def social_worker(db):
+    return make_user(Role.SOCIAL_WORKER, username="sara.soc")
+
+
+@pytest.fixture
+def other_social_worker(db):
+    return make_user(Role.SOCIAL_WORKER, username="olle.soc")
+
+
+@pytest.fixture
+def iom_caseworker(db):
+    from tests.factories import OrganisationFactory
+
+    return make_user(
+        Role.IOM_CASEWORKER,
+        username="aino.iom",
+        organisation=OrganisationFactory(name="IOM Finland", kind="iom_finland"),
+    )
+
+
+@pytest.fixture
+def iom_approver(iom_caseworker):
+    return make_user(
+        Role.IOM_APPROVER, username="mikko.iom", organisation=iom_caseworker.organisation
+    )
+
+
+@pytest.fixture
+def nigeria_office(db):
+    return make_user(Role.COUNTRY_OFFICE, username="ngozi.iom")
+
+
+@pytest.fixture
+def national_coordinator(db):
+    return make_user(Role.NATIONAL_COORDINATOR, username="eva.jam")

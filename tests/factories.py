@@ -110,3 +110,130 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
     action = "test.happened"
     summary = "nothing personal"
     ip_address = "127.0.0.1"
+
+
+# Cases. Factories create a case directly in the state asked for (`state=...`), with what
+# that state implies, and sync its object permissions; tests of transitions walk them.
+
+import datetime as dt  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from referrals.models import (  # noqa: E402
+    Application,
+    Case,
+    CaseState,
+    Consent,
+    ConsentPurpose,
+    Document,
+    EligibilityAssessment,
+    Person,
+)
+from referrals.permissions import sync_case_permissions  # noqa: E402
+
+LATER_THAN_PREPARING = {
+    CaseState.SUBMITTED,
+    CaseState.APPROVED,
+    CaseState.REJECTED,
+    CaseState.IN_TRANSIT,
+    CaseState.REINTEGRATION,
+    CaseState.CLOSED,
+}
+
+
+def coordination_office(code: str = "stockholm") -> Organisation:
+    organisation, _ = Organisation.objects.get_or_create(
+        name=f"Regionkoordinator {code}",
+        defaults={"kind": OrganisationKind.REGION_COORDINATION, "region": region(code)},
+    )
+    return organisation
+
+
+def make_case(
+    state: str = CaseState.REFERRED,
+    *,
+    region_code: str = "stockholm",
+    referred_by: User | None = None,
+    given_name: str = "Åsa",
+    family_name: str = "Öberg",
+    date_of_birth: dt.date | None = dt.date(1995, 4, 1),
+    destination_country: str = "NG",
+    **fields,
+) -> Case:
+    referred_by = referred_by or make_user(Role.REFERRER)
+    submitted = state in LATER_THAN_PREPARING
+    case = Case.objects.create(
+        reference=Case.allocate_reference(),
+        pseudonym="Returnee X",
+        region=region(region_code),
+        state=state,
+        referred_by=referred_by,
+        referring_organisation=referred_by.organisation,
+        destination_country=destination_country,
+        submitted_at=timezone.now() if submitted else None,
+        submitted_by=make_user(Role.REGION_COORDINATOR) if submitted else None,
+        withdrawn_on=dt.date(2026, 11, 1) if state == CaseState.WITHDRAWN else None,
+        **fields,
+    )
+    Person.objects.create(
+        case=case,
+        relation=Person.Relation.RETURNEE,
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        nationality=destination_country,
+    )
+    sync_case_permissions(case)
+    return case
+
+
+def add_consent(case: Case, purpose: str = ConsentPurpose.IOM_FINLAND, given: bool = True):
+    entry = Consent.objects.create(
+        case=case,
+        purpose=purpose,
+        given=given,
+        decided_on=dt.date(2026, 11, 2),
+        method=Consent.Method.WRITTEN,
+        recorded_by=case.referred_by,
+    )
+    sync_case_permissions(case)
+    return entry
+
+
+def make_ready_to_submit(case: Case) -> Case:
+    """Everything DESIGN.md section 5 asks for before submission (this issue's part)."""
+    EligibilityAssessment.objects.create(
+        case=case,
+        basis=EligibilityAssessment.Basis.TRAFFICKING_PRESUMED,
+        wants_voluntary_return=True,
+        destination=EligibilityAssessment.Destination.ORIGIN,
+        assessed_by=case.referred_by,
+    )
+    add_consent(case)
+    Application.objects.create(
+        case=case,
+        destination_kind="origin",
+        in_returnees_language=False,
+        interpreter="Ada Tolk (engelska)",
+        voluntary_declaration=True,
+        declaration_signed_on=dt.date(2026, 11, 3),
+        updated_by=case.referred_by,
+    )
+    make_document(case, Document.Kind.SIGNED_APPLICATION)
+    return case
+
+
+def make_document(case: Case, kind: str = Document.Kind.OTHER) -> Document:
+    import hashlib
+    import uuid
+
+    content = b"%PDF-1.4 test"
+    return Document.objects.create(
+        case=case,
+        kind=kind,
+        storage_key=f"te/st/{uuid.uuid4().hex}.pdf",
+        content_type="application/pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=case.referred_by,
+    )

@@ -10,12 +10,30 @@ read by administrators who have no access to case content.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from .models import AuditEvent
+
+
+# The request being served, so that services that record events without a request at hand
+# still note the client address (set by `AuditContextMiddleware`).
+current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            current_request.reset(token)
 
 
 def record(
@@ -32,6 +50,8 @@ def record(
 
     from .models import AuditEvent
 
+    if request is None:
+        request = current_request.get()
     if actor is None and request is not None:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

@@ -1,0 +1,483 @@
+"""The case root: a case from first contact to the joint decision.
+
+State changes only through the FSM transitions below, and those are called only from
+`services.py`, which locks the row, checks permissions, records the audit event and moves
+object permissions. The state field is protected: assigning it raises.
+"""
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_countries.fields import CountryField
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from ampcase.accounts.models import Organisation, Region
+
+
+class CaseState(models.TextChoices):
+    REFERRED = "referred", pgettext_lazy("case state", "Referred")
+    SCREENING = "screening", pgettext_lazy("case state", "Screening")
+    INELIGIBLE = "ineligible", pgettext_lazy("case state", "Not eligible")
+    PREPARING = "preparing", pgettext_lazy("case state", "Preparing application")
+    SUBMITTED = "submitted", pgettext_lazy("case state", "Submitted to IOM Finland")
+    APPROVED = "approved", pgettext_lazy("case state", "Approved")
+    REJECTED = "rejected", pgettext_lazy("case state", "Rejected")
+    IN_TRANSIT = "in_transit", pgettext_lazy("case state", "In transit")
+    REINTEGRATION = "reintegration", pgettext_lazy("case state", "Reintegration")
+    CLOSED = "closed", pgettext_lazy("case state", "Closed")
+    WITHDRAWN = "withdrawn", pgettext_lazy("case state", "Withdrawn")
+
+
+S = CaseState
+# The returnee may withdraw at any moment before departure.
+WITHDRAWABLE = [S.REFERRED, S.SCREENING, S.PREPARING, S.SUBMITTED, S.APPROVED]
+# Nothing happens to a case in these states any more.
+FINAL_STATES = frozenset({S.INELIGIBLE, S.REJECTED, S.CLOSED, S.WITHDRAWN})
+
+
+def _may_work(case, user) -> bool:
+    from .permissions import can_work
+
+    return can_work(case, user)
+
+
+def _may_decide(case, user) -> bool:
+    from .permissions import can_decide
+
+    return can_decide(case, user)
+
+
+class CaseCounter(models.Model):
+    """The last reference number used in a year (see `Case.allocate_reference`)."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField()
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(_("case reference"), max_length=20, unique=True, editable=False)
+    pseudonym = models.CharField(
+        _("pseudonym"),
+        max_length=40,
+        help_text=_("Used whenever the person's identity may not be shown."),
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="cases"
+    )
+    state = FSMField(
+        _("state"), default=S.REFERRED, choices=CaseState.choices, protected=True, db_index=True
+    )
+    destination_country = CountryField(_("destination country"), blank=True)
+    referred_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("referred by"),
+        on_delete=models.PROTECT,
+        related_name="referred_cases",
+    )
+    referring_organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="referred_cases"
+    )
+    referral_note = models.TextField(
+        _("what the referrer told the coordinator"), blank=True, max_length=4000
+    )
+    social_worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("social worker"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+    )
+    # IOM Finland was asked about the case under its pseudonym before consent (section 5).
+    consultation_shared_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        permissions = [
+            ("view_identity", "Can see who the returnee is"),
+            ("work_case", "Can prepare the case"),
+            ("decide_case", "Can review and decide the case"),
+            ("view_status", "Can see the status of an own referral"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=CaseState.values), name="case_state_is_known"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=S.WITHDRAWN) | Q(withdrawn_on__isnull=False),
+                name="withdrawn_case_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=[S.REFERRED, S.SCREENING, S.PREPARING, S.INELIGIBLE])
+                | Q(state=S.WITHDRAWN)
+                | Q(submitted_at__isnull=False),
+                name="submitted_case_has_submission_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @staticmethod
+    def allocate_reference(year: int | None = None) -> str:
+        """The next reference of the year, e.g. ÅMP-2026-0042. One atomic statement, so two
+        referrals logged at the same moment can never get the same number."""
+        year = year or timezone.localdate().year
+        table = CaseCounter._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (year, last_number) VALUES (%s, 1) "  # noqa: S608
+                f"ON CONFLICT (year) DO UPDATE SET last_number = {table}.last_number + 1 "
+                "RETURNING last_number",
+                [year],
+            )
+            number = cursor.fetchone()[0]
+        return f"ÅMP-{year}-{number:04d}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    # Transitions. Tiny on purpose: the fields of the new state, no I/O. Conditions and
+    # permissions are checked in services.py, which alone calls these.
+
+    @transition(field=state, source=S.REFERRED, target=S.SCREENING, permission=_may_work)
+    def start_screening(self) -> None:
+        pass
+
+    @transition(field=state, source=S.SCREENING, target=S.PREPARING, permission=_may_work)
+    def mark_eligible(self) -> None:
+        pass
+
+    @transition(field=state, source=S.SCREENING, target=S.INELIGIBLE, permission=_may_work)
+    def mark_ineligible(self) -> None:
+        pass
+
+    @transition(field=state, source=S.PREPARING, target=S.SUBMITTED, permission=_may_work)
+    def submit(self, submitter) -> None:
+        self.submitted_at = timezone.now()
+        self.submitted_by = submitter
+
+    @transition(field=state, source=S.SUBMITTED, target=S.PREPARING, permission=_may_decide)
+    def request_changes(self) -> None:
+        pass
+
+    @transition(field=state, source=S.SUBMITTED, target=S.APPROVED, permission=_may_decide)
+    def approve(self) -> None:
+        pass
+
+    @transition(field=state, source=S.SUBMITTED, target=S.REJECTED, permission=_may_decide)
+    def reject(self) -> None:
+        pass
+
+    @transition(field=state, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=_may_work)
+    def withdraw(self, on: date, reason: str) -> None:
+        self.withdrawn_on = on
+        self.withdrawal_reason = reason
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["user", "permission"], name="case_userperm_user_idx")]
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["group", "permission"], name="case_groupperm_group_idx")]
+
+
+class Person(models.Model):
+    """The returnee or an accompanying child. Minor-ness is derived from the date of birth."""
+
+    class Relation(models.TextChoices):
+        RETURNEE = "returnee", _("Returnee")
+        CHILD = "child", _("Accompanying child")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="people")
+    relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    nationality = CountryField(_("nationality"), blank=True)
+    languages = models.CharField(
+        _("languages"), max_length=200, blank=True, help_text=_("The languages the person speaks.")
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["relation", "date_of_birth", "id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(relation="returnee"),
+                name="one_returnee_per_case",
+            ),
+            models.CheckConstraint(
+                condition=Q(relation__in=["returnee", "child"]), name="person_relation_is_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def age_on(self, day: date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def is_minor(self) -> bool:
+        age = self.age_on(timezone.localdate())
+        return age is not None and age < 18
+
+
+class ConsentPurpose(models.TextChoices):
+    IOM_FINLAND = "iom_finland", _("Share with IOM Finland")
+    IOM_DESTINATION = "iom_destination", _("Share with the IOM office in the destination country")
+    SWEDISH_AUTHORITIES = "swedish_authorities", _("Share between Swedish authorities")
+
+
+class Consent(models.Model):
+    """One entry of the consent ledger: consent given or withdrawn for one purpose. Entries
+    are never changed; the latest entry for a purpose is what holds now."""
+
+    class Method(models.TextChoices):
+        WRITTEN = "written", _("Written, signed")
+        ORAL = "oral", _("Oral, noted by the coordinator")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=30, choices=ConsentPurpose.choices)
+    given = models.BooleanField(_("consent given"), help_text=_("Untick to record a withdrawal."))
+    decided_on = models.DateField(_("date"))
+    method = models.CharField(_("how"), max_length=20, choices=Method.choices)
+    interpreter = models.CharField(
+        _("interpreter"),
+        max_length=200,
+        blank=True,
+        help_text=_("Name and language of the interpreter, if one was used."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(purpose__in=ConsentPurpose.values), name="consent_purpose_is_known"
+            )
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Consent entries are append-only: record a new entry instead.")
+        super().save(*args, **kwargs)
+
+
+class EligibilityAssessment(models.Model):
+    """The coordinator's screening against the programme's criteria (DESIGN.md section 4)."""
+
+    class Basis(models.TextChoices):
+        TRAFFICKING_IDENTIFIED = "trafficking_identified", _("Identified victim of trafficking")
+        TRAFFICKING_PRESUMED = (
+            "trafficking_presumed",
+            _("Presumed or suspected victim of trafficking"),
+        )
+        PROSTITUTION = "prostitution", _("In, or exposed to, prostitution in Sweden")
+        NONE = "none", _("None of these")
+
+    class Destination(models.TextChoices):
+        ORIGIN = "origin", _("Country of origin")
+        THIRD_COUNTRY = "third_country", _("Third country where the person has permanent residence")
+        NEITHER = "neither", _("Neither")
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="eligibility")
+    basis = models.CharField(_("basis"), max_length=30, choices=Basis.choices)
+    wants_voluntary_return = models.BooleanField(_("the person wants to return voluntarily"))
+    destination = models.CharField(_("destination"), max_length=20, choices=Destination.choices)
+    notes = models.TextField(_("notes"), blank=True, max_length=4000)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assessed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("eligibility assessment")
+
+    def reasons_not_eligible(self) -> list[str]:
+        reasons = []
+        if self.basis == self.Basis.NONE:
+            reasons.append(
+                _("The person is not a presumed victim of trafficking nor in prostitution.")
+            )
+        if not self.wants_voluntary_return:
+            reasons.append(_("The person does not want to return voluntarily."))
+        if self.destination == self.Destination.NEITHER:
+            reasons.append(
+                _(
+                    "The destination is neither the country of origin nor a country of "
+                    "permanent residence."
+                )
+            )
+        return reasons
+
+    @property
+    def is_eligible(self) -> bool:
+        return not self.reasons_not_eligible()
+
+
+class Application(models.Model):
+    """The "ÅMP - SWE Ansökan" form."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="application")
+    destination_kind = models.CharField(
+        _("the destination is"),
+        max_length=20,
+        choices=[
+            ("origin", _("Country of origin")),
+            ("third_country", _("Third country of permanent residence")),
+        ],
+    )
+    needs_travel_document = models.BooleanField(_("needs a travel document"), default=False)
+    needs_escort = models.BooleanField(_("needs an escort for the journey"), default=False)
+    needs_medical_care = models.BooleanField(_("needs medical care"), default=False)
+    medical_notes = models.TextField(_("medical needs"), blank=True, max_length=4000)
+    reintegration_wishes = models.TextField(
+        _("wishes for reintegration"), blank=True, max_length=4000
+    )
+    filled_in_language = models.CharField(
+        _("language the form was filled in"), max_length=100, blank=True
+    )
+    interpreter = models.CharField(
+        _("authorised interpreter"),
+        max_length=200,
+        blank=True,
+        help_text=_("Required unless the form was filled in the returnee's own language."),
+    )
+    in_returnees_language = models.BooleanField(
+        _("filled in the returnee's own language"), default=False
+    )
+    voluntary_declaration = models.BooleanField(
+        _("the returnee signed the written voluntary declaration"), default=False
+    )
+    declaration_signed_on = models.DateField(_("declaration signed on"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("application")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(voluntary_declaration=False) | Q(declaration_signed_on__isnull=False),
+                name="declaration_has_date",
+            )
+        ]
+
+
+class Decision(models.Model):
+    """IOM Finland's answer to a submission: approved jointly, rejected, or sent back."""
+
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="decisions")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    message = models.TextField(_("reason or message"), blank=True, max_length=4000)
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    coordinator_on = models.DateField()
+    iom_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        verbose_name = _("decision")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome="approved") | ~Q(message=""),
+                name="decision_other_than_approval_has_reason",
+            )
+        ]
+
+
+class Document(models.Model):
+    """A file kept for a case. Stored outside every served path; downloaded only through a
+    permission-checked view. The uploaded file name is never kept."""
+
+    class Kind(models.TextChoices):
+        SIGNED_APPLICATION = "signed_application", _("Signed application")
+        CONSENT_FORM = "consent_form", _("Consent form")
+        OTHER = "other", _("Other document")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
+    storage_key = models.CharField(max_length=100, unique=True, editable=False)
+    content_type = models.CharField(max_length=50, editable=False)
+    size = models.PositiveIntegerField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("document")
+
+
+class CaseEvent(models.Model):
+    """The case's timeline: who did what, when, in words. (The audit trail records far more,
+    reads included; this is what people working on the case need to see.)"""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=64)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(blank=True, max_length=4000)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -1,0 +1,386 @@
+"""Every change to a case, one function each. The only code that calls a transition.
+
+Each service: opens a transaction and locks the case row; checks that the transition may run
+now and that the user may run it (django-fsm does not check `permission=` by itself); changes
+the case; writes the timeline entry and the audit event in the same transaction; and brings
+object permissions in line with the new state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from ampcase import audit
+from ampcase.accounts.models import OrganisationKind, Region
+from ampcase.accounts.roles import Role
+
+from . import permissions
+from .models import (
+    Application,
+    Case,
+    CaseEvent,
+    CaseState,
+    Consent,
+    ConsentPurpose,
+    Decision,
+    EligibilityAssessment,
+    Person,
+)
+
+
+class CaseError(Exception):
+    """A change that cannot be made now; the message says why, in the user's language."""
+
+    def __init__(self, message: str, problems: list[str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+
+# Submission conditions (DESIGN.md section 5). Each check returns the problems it finds, in
+# words for the coordinator. Other apps add theirs with `register_submission_check` (the risk
+# table and the children's assessments come from `risk`), so the list lives in one place.
+SubmissionCheck = Callable[[Case], list[str]]
+_SUBMISSION_CHECKS: list[SubmissionCheck] = []
+
+
+def register_submission_check(check: SubmissionCheck) -> SubmissionCheck:
+    if check not in _SUBMISSION_CHECKS:
+        _SUBMISSION_CHECKS.append(check)
+    return check
+
+
+@register_submission_check
+def _eligibility_passed(case: Case) -> list[str]:
+    assessment = EligibilityAssessment.objects.filter(case=case).first()
+    if assessment is None or not assessment.is_eligible:
+        return [_("The eligibility screening has not been passed.")]
+    return []
+
+
+@register_submission_check
+def _consent_to_share_with_iom(case: Case) -> list[str]:
+    if not permissions.current_consents(case).get(ConsentPurpose.IOM_FINLAND):
+        return [_("There is no consent to share the case with IOM Finland.")]
+    return []
+
+
+@register_submission_check
+def _application_signed(case: Case) -> list[str]:
+    application = Application.objects.filter(case=case).first()
+    if application is None:
+        return [_("The application has not been filled in.")]
+    problems = []
+    if not case.destination_country:
+        problems.append(_("The destination country is missing."))
+    if not application.voluntary_declaration:
+        problems.append(_("The returnee's written voluntary declaration is missing."))
+    if not application.in_returnees_language and not application.interpreter.strip():
+        problems.append(
+            _(
+                "The application was not filled in the returnee's language and no authorised "
+                "interpreter is recorded."
+            )
+        )
+    if not case.documents.filter(kind="signed_application").exists():
+        problems.append(_("The signed application has not been uploaded."))
+    return problems
+
+
+def submission_problems(case: Case) -> list[str]:
+    """Everything that stands between the case and a submission to IOM Finland."""
+    problems: list[str] = []
+    for check in _SUBMISSION_CHECKS:
+        problems.extend(check(case))
+    return problems
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update().select_related("region").get(pk=case.pk)
+
+
+def _log(case: Case, by, action: str, note: str = "", from_state: str = "") -> None:
+    CaseEvent.objects.create(
+        case=case,
+        action=action,
+        from_state=from_state,
+        to_state=case.state if from_state else "",
+        actor=by,
+        note=note,
+    )
+    summary = f"{from_state} -> {case.state}" if from_state else ""
+    audit.record(None, action, case, summary, actor=by)
+
+
+def _run(case: Case, by, name: str, action: str, note: str = "", **kwargs) -> Case:
+    """Lock, check, transition, log, sync permissions. Must run inside `transaction.atomic`."""
+    locked = _locked(case)
+    permissions.forget_perms(by)
+    method = getattr(locked, name)
+    if not can_proceed(method):
+        raise CaseError(
+            _(
+                "The case is now “%(state)s”, so this cannot be done. Reload the page to see "
+                "what changed."
+            )
+            % {"state": locked.get_state_display()}
+        )
+    if not has_transition_perm(method, by):
+        audit.record(None, "access.denied", locked, name, actor=by)
+        raise PermissionDenied
+    from_state = locked.state
+    method(**kwargs)
+    locked.save()
+    _log(locked, by, action, note, from_state)
+    permissions.sync_case_permissions(locked)
+    permissions.forget_perms(by)
+    return locked
+
+
+def _require(allowed: bool, case: Case, by, what: str) -> None:
+    if not allowed:
+        audit.record(None, "access.denied", case, what, actor=by)
+        raise PermissionDenied
+
+
+@transaction.atomic
+def log_referral(
+    *,
+    by,
+    region: Region,
+    given_name: str,
+    family_name: str,
+    date_of_birth: date | None,
+    nationality: str = "",
+    languages: str = "",
+    referral_note: str = "",
+    consent_on: date,
+    consent_method: str,
+    interpreter: str = "",
+) -> Case:
+    """A referrer (or the coordinator) logs a first contact to a region, with the person's
+    consent to share their details between Swedish authorities."""
+    if not permissions.can_log_referral(by):
+        raise PermissionDenied
+    if by.organisation is None:
+        raise PermissionDenied
+    case = Case.objects.create(
+        reference=Case.allocate_reference(),
+        pseudonym="",
+        region=region,
+        referred_by=by,
+        referring_organisation=by.organisation,
+        referral_note=referral_note,
+    )
+    case.pseudonym = _("Returnee %(number)s") % {"number": case.reference.rsplit("-", 1)[-1]}
+    case.save(update_fields=["pseudonym"])
+    Person.objects.create(
+        case=case,
+        relation=Person.Relation.RETURNEE,
+        given_name=given_name,
+        family_name=family_name,
+        date_of_birth=date_of_birth,
+        nationality=nationality,
+        languages=languages,
+    )
+    Consent.objects.create(
+        case=case,
+        purpose=ConsentPurpose.SWEDISH_AUTHORITIES,
+        given=True,
+        decided_on=consent_on,
+        method=consent_method,
+        interpreter=interpreter,
+        recorded_by=by,
+    )
+    _log(case, by, "case.referred")
+    permissions.sync_case_permissions(case)
+    return case
+
+
+@transaction.atomic
+def start_screening(case: Case, *, by) -> Case:
+    return _run(case, by, "start_screening", "case.screening_started")
+
+
+@transaction.atomic
+def record_consent(
+    case: Case,
+    *,
+    by,
+    purpose: str,
+    given: bool,
+    decided_on: date,
+    method: str,
+    interpreter: str = "",
+) -> Consent:
+    """Add an entry to the consent ledger. Withdrawing consent to share with IOM takes IOM's
+    access to the identity away at once."""
+    case = _locked(case)
+    _require(permissions.can_work(case, by), case, by, "record_consent")
+    entry = Consent.objects.create(
+        case=case,
+        purpose=purpose,
+        given=given,
+        decided_on=decided_on,
+        method=method,
+        interpreter=interpreter,
+        recorded_by=by,
+    )
+    _log(case, by, "consent.given" if given else "consent.withdrawn", purpose)
+    permissions.sync_case_permissions(case)
+    return entry
+
+
+@transaction.atomic
+def share_for_consultation(case: Case, *, by) -> Case:
+    """Let IOM Finland see the case under its pseudonym, before consent, to discuss it."""
+    case = _locked(case)
+    _require(permissions.can_work(case, by), case, by, "share_for_consultation")
+    if case.consultation_shared_at is None:
+        case.consultation_shared_at = timezone.now()
+        case.save(update_fields=["consultation_shared_at", "updated_at"])
+        _log(case, by, "case.consultation_shared")
+        permissions.sync_case_permissions(case)
+    return case
+
+
+@transaction.atomic
+def assess_eligibility(
+    case: Case,
+    *,
+    by,
+    basis: str,
+    wants_voluntary_return: bool,
+    destination: str,
+    notes: str = "",
+) -> EligibilityAssessment:
+    """Record the screening and move the case to preparing, or to not eligible."""
+    case = _locked(case)
+    if case.state != CaseState.SCREENING:
+        raise CaseError(_("Eligibility is assessed while the case is in screening."))
+    _require(permissions.can_work(case, by), case, by, "assess_eligibility")
+    assessment, _created = EligibilityAssessment.objects.update_or_create(
+        case=case,
+        defaults={
+            "basis": basis,
+            "wants_voluntary_return": wants_voluntary_return,
+            "destination": destination,
+            "notes": notes,
+            "assessed_by": by,
+            "assessed_at": timezone.now(),
+        },
+    )
+    name = "mark_eligible" if assessment.is_eligible else "mark_ineligible"
+    action = "case.eligible" if assessment.is_eligible else "case.ineligible"
+    _run(case, by, name, action, "; ".join(str(r) for r in assessment.reasons_not_eligible()))
+    return assessment
+
+
+@transaction.atomic
+def save_application(case: Case, *, by, destination_country: str, **fields) -> Application:
+    case = _locked(case)
+    if case.state != CaseState.PREPARING:
+        raise CaseError(_("The application can be changed while the case is being prepared."))
+    _require(permissions.can_work(case, by), case, by, "save_application")
+    case.destination_country = destination_country
+    case.save(update_fields=["destination_country", "updated_at"])
+    application, created = Application.objects.update_or_create(
+        case=case, defaults={**fields, "updated_by": by}
+    )
+    _log(case, by, "application.created" if created else "application.changed")
+    return application
+
+
+@transaction.atomic
+def submit_case(case: Case, *, by) -> Case:
+    """Submit to IOM Finland. Refused, with every missing condition listed, unless all the
+    conditions of DESIGN.md section 5 hold."""
+    locked = _locked(case)
+    if locked.state == CaseState.PREPARING and permissions.can_work(locked, by):
+        problems = submission_problems(locked)
+        if problems:
+            raise CaseError(_("The case cannot be submitted yet."), problems)
+    return _run(locked, by, "submit", "case.submitted", submitter=by)
+
+
+def _decide(case: Case, by, name: str, outcome: str, message: str) -> Case:
+    locked = _run(case, by, name, f"case.{outcome}", message)
+    Decision.objects.create(
+        case=locked,
+        outcome=outcome,
+        message=message,
+        coordinator=locked.submitted_by,
+        coordinator_on=timezone.localtime(locked.submitted_at).date(),
+        iom_user=by,
+    )
+    return locked
+
+
+@transaction.atomic
+def request_changes(case: Case, *, by, message: str) -> Case:
+    if not message.strip():
+        raise CaseError(_("Say what needs to change."))
+    return _decide(case, by, "request_changes", Decision.Outcome.CHANGES_REQUESTED, message)
+
+
+@transaction.atomic
+def approve_case(case: Case, *, by, message: str = "") -> Case:
+    """The joint decision: the coordinator who submitted and IOM Finland's caseworker."""
+    return _decide(case, by, "approve", Decision.Outcome.APPROVED, message)
+
+
+@transaction.atomic
+def reject_case(case: Case, *, by, reason: str) -> Case:
+    if not reason.strip():
+        raise CaseError(_("Give the reason for the rejection."))
+    return _decide(case, by, "reject", Decision.Outcome.REJECTED, reason)
+
+
+@transaction.atomic
+def withdraw_case(case: Case, *, by, on: date, reason: str) -> Case:
+    """The returnee withdraws; the case leaves every work queue."""
+    if not reason.strip():
+        raise CaseError(_("Give the reason for the withdrawal."))
+    if on > timezone.localdate():
+        raise CaseError(_("The date of the withdrawal cannot be in the future."))
+    return _run(case, by, "withdraw", "case.withdrawn", reason, on=on, reason=reason)
+
+
+@transaction.atomic
+def assign_social_worker(case: Case, *, by, social_worker) -> Case:
+    """Give one social worker access to this case alone (or take it away with None)."""
+    case = _locked(case)
+    _require(permissions.can_work(case, by), case, by, "assign_social_worker")
+    if social_worker is not None and not (
+        social_worker.is_active
+        and social_worker.has_role(Role.SOCIAL_WORKER)
+        and social_worker.organisation.kind == OrganisationKind.SOCIAL_SERVICES
+    ):
+        raise CaseError(_("Only an active social worker in social services can be assigned."))
+    case.social_worker = social_worker
+    case.save(update_fields=["social_worker", "updated_at"])
+    _log(case, by, "case.social_worker_assigned" if social_worker else "case.social_worker_removed")
+    permissions.sync_case_permissions(case)
+    return case
+
+
+@transaction.atomic
+def transfer_case(case: Case, *, by, region: Region) -> Case:
+    """Move the case to another region: its coordinators gain access, the old ones lose it."""
+    case = _locked(case)
+    _require(permissions.can_work(case, by), case, by, "transfer_case")
+    if region.pk == case.region_id:
+        raise CaseError(_("The case is already in that region."))
+    old = case.region.name
+    case.region = region
+    case.save(update_fields=["region", "updated_at"])
+    _log(case, by, "case.transferred", f"{old} -> {region.name}")
+    permissions.sync_case_permissions(case)
+    return case
