@@ -212,10 +212,40 @@ STORAGES = {
         )
     },
 }
+# Fonts are embedded in PDFs, never sent to browsers: compressing them only slows the build.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
+    "jpg",
+    "jpeg",
+    "png",
+    "gif",
+    "webp",
+    "zip",
+    "gz",
+    "tgz",
+    "bz2",
+    "tbz",
+    "xz",
+    "br",
+    "swf",
+    "flv",
+    "woff",
+    "woff2",
+    "3gp",
+    "3gpp",
+    "asf",
+    "avi",
+    "m4v",
+    "mov",
+    "mp4",
+    "mpeg",
+    "mpg",
+    "webm",
+    "wmv",
+    "ttf",
+]
 # Uploaded documents live outside every publicly served path and are handed out only by
 # permission-checked views. They are readable by the app's own user alone.
 DOCUMENT_ROOT = Path(env("DOCUMENT_ROOT", str(VAR_DIR / "documents")))
-MEDIA_ROOT = DOCUMENT_ROOT
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -272,5 +302,8 @@ LOGGING = {
         # Request logs carry URLs only; personal data never appears in URLs.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs refused resource URLs, which can hold user text from a PDF.
+        "weasyprint": {"level": "CRITICAL"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -30,6 +30,7 @@ from .models import (
     Consent,
     ConsentPurpose,
     Decision,
+    Document,
     EligibilityAssessment,
     Person,
 )
@@ -384,3 +385,30 @@ def transfer_case(case: Case, *, by, region: Region) -> Case:
     _log(case, by, "case.transferred", f"{old} -> {region.name}")
     permissions.sync_case_permissions(case)
     return case
+
+
+def add_document(case: Case, *, by, kind: str, document) -> Document:
+    """Store a validated upload (see `ampcase.lib.documents`) and record it on the case. The
+    file is written first; if the database part fails, the file is removed again, so nothing
+    is left half-saved."""
+    from ampcase.lib import documents as storage
+
+    key = storage.store(document)
+    try:
+        with transaction.atomic():
+            locked = _locked(case)
+            _require(permissions.can_work(locked, by), locked, by, "add_document")
+            row = Document.objects.create(
+                case=locked,
+                kind=kind,
+                storage_key=key,
+                content_type=document.content_type,
+                size=document.size,
+                sha256=document.sha256,
+                uploaded_by=by,
+            )
+            _log(locked, by, "document.uploaded", row.get_kind_display())
+    except BaseException:
+        storage.delete_stored(key)
+        raise
+    return row

@@ -55,8 +55,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    first_name = "Åsa"
-    last_name = "Öberg"
+    first_name = "Tove"
+    last_name = "Testsson"
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     organisation = factory.SubFactory(OrganisationFactory)
     password = factory.django.Password(PASSWORD)
@@ -237,3 +237,20 @@ def make_document(case: Case, kind: str = Document.Kind.OTHER) -> Document:
         sha256=hashlib.sha256(content).hexdigest(),
         uploaded_by=case.referred_by,
     )
+
+
+def sample_pdf(text: str = "ÅMP"):
+    """A small valid PDF, validated as an upload would be."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from pypdf import PdfWriter
+
+    from ampcase.lib.documents import validate_upload
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    upload = SimpleUploadedFile("signed.pdf", buffer.getvalue(), content_type="application/pdf")
+    return validate_upload(upload)

@@ -49,3 +49,12 @@ def test_demo_logins_prints_users_and_codes(capsys):
     out = capsys.readouterr().out
     token = User.objects.get(username="coordinator").staticdevice_set.get().token_set.first().token
     assert "coordinator" in out and token in out
+
+
+def test_seed_demo_creates_cases_in_every_state():
+    from referrals.models import Case, CaseState
+
+    call_command("seed_demo", "--force")
+    assert set(Case.objects.values_list("state", flat=True)) == set(CaseState.values)
+    call_command("seed_demo", "--force")
+    assert Case.objects.count() == len(CaseState.values)

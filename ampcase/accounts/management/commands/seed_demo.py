@@ -1,3 +1,6 @@
+from importlib import import_module
+
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -25,3 +28,15 @@ class Command(BaseCommand):
             )
         orgs, users = demo.seed()
         self.stdout.write(f"Demo data: {orgs} organisations and {users} users created.")
+        # Every other app with a demo module adds its own data, in INSTALLED_APPS order.
+        for app_config in apps.get_app_configs():
+            if app_config.name == "ampcase.accounts":
+                continue
+            try:
+                module = import_module(f"{app_config.name}.demo")
+            except ModuleNotFoundError as error:
+                if error.name != f"{app_config.name}.demo":
+                    raise
+                continue
+            made = module.seed()
+            self.stdout.write(f"Demo data: {made} {app_config.label} records created.")

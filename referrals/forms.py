@@ -1,0 +1,223 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from ampcase.accounts.models import Region
+from ampcase.lib.documents import DocumentField
+
+from .models import (
+    Application,
+    CaseState,
+    Consent,
+    ConsentPurpose,
+    Document,
+    EligibilityAssessment,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def not_in_future(value):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(_("The date cannot be in the future."))
+
+
+class ReferralForm(forms.Form):
+    region = forms.ModelChoiceField(
+        Region.objects.all(),
+        label=_("Region"),
+        help_text=_("The region coordinator who will take the case."),
+        empty_label=_("Choose a region"),
+    )
+    given_name = forms.CharField(label=_("Given name"), max_length=100)
+    family_name = forms.CharField(label=_("Family name"), max_length=100)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=DateInput(),
+        validators=[not_in_future],
+        help_text=_("Leave empty if not known."),
+    )
+    nationality = forms.ChoiceField(label=_("Nationality"), choices=[("", "—")], required=False)
+    languages = forms.CharField(label=_("Languages"), max_length=200, required=False)
+    referral_note = forms.CharField(
+        label=_("What should the coordinator know?"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        required=False,
+        help_text=_("No more than needed. The coordinator will contact you."),
+    )
+    consent_on = forms.DateField(
+        label=_("Date of consent"), widget=DateInput(), validators=[not_in_future]
+    )
+    consent_method = forms.ChoiceField(
+        label=_("How was consent given?"), choices=Consent.Method.choices
+    )
+    interpreter = forms.CharField(
+        label=_("Interpreter"),
+        max_length=200,
+        required=False,
+        help_text=_("Name and language of the interpreter, if one was used."),
+    )
+    consent_confirmed = forms.BooleanField(
+        label=_("The person consents to their details being shared with the region coordinator."),
+        error_messages={"required": _("A referral needs the person's consent.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["nationality"].choices = [("", "—"), *countries]
+
+
+class ConsentForm(forms.ModelForm):
+    class Meta:
+        model = Consent
+        fields = ["purpose", "given", "decided_on", "method", "interpreter"]
+        widgets = {"decided_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["given"].required = False
+        self.fields["decided_on"].validators.append(not_in_future)
+        self.fields["purpose"].choices = ConsentPurpose.choices
+
+
+class EligibilityForm(forms.ModelForm):
+    class Meta:
+        model = EligibilityAssessment
+        fields = ["basis", "wants_voluntary_return", "destination", "notes"]
+        widgets = {
+            "basis": forms.RadioSelect,
+            "destination": forms.RadioSelect,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["wants_voluntary_return"].required = False
+
+
+class ApplicationForm(forms.ModelForm):
+    destination_country = forms.ChoiceField(label=_("Destination country"), choices=[])
+
+    class Meta:
+        model = Application
+        fields = [
+            "destination_kind",
+            "needs_travel_document",
+            "needs_escort",
+            "needs_medical_care",
+            "medical_notes",
+            "reintegration_wishes",
+            "in_returnees_language",
+            "filled_in_language",
+            "interpreter",
+            "voluntary_declaration",
+            "declaration_signed_on",
+        ]
+        widgets = {
+            "destination_kind": forms.RadioSelect,
+            "medical_notes": forms.Textarea(attrs={"rows": 3}),
+            "reintegration_wishes": forms.Textarea(attrs={"rows": 4}),
+            "declaration_signed_on": DateInput(),
+        }
+
+    def __init__(self, *args, destination_country="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["destination_country"].choices = [("", _("Choose a country")), *countries]
+        self.fields["destination_country"].initial = destination_country
+        self.fields["declaration_signed_on"].validators.append(not_in_future)
+        self.order_fields(["destination_country", "destination_kind"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("voluntary_declaration") and not cleaned.get("declaration_signed_on"):
+            self.add_error("declaration_signed_on", _("Give the date the declaration was signed."))
+        if (
+            not cleaned.get("in_returnees_language")
+            and not (cleaned.get("interpreter") or "").strip()
+        ):
+            self.add_error(
+                "interpreter",
+                _(
+                    "Name the authorised interpreter, or tick that the form was filled in the "
+                    "returnee's own language."
+                ),
+            )
+        return cleaned
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        error_messages={"required": _("Give a reason.")},
+    )
+
+
+class OptionalMessageForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Message to the coordinator (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        required=False,
+    )
+
+
+class WithdrawForm(ReasonForm):
+    on = forms.DateField(
+        label=_("Date the returnee withdrew"),
+        widget=DateInput(),
+        validators=[not_in_future],
+    )
+
+
+class AssignForm(forms.Form):
+    social_worker = forms.ModelChoiceField(
+        queryset=None,
+        label=_("Social worker"),
+        required=False,
+        empty_label=_("Nobody"),
+        help_text=_("Gets access to this case, and only to this one."),
+    )
+
+    def __init__(self, *args, queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["social_worker"].queryset = queryset
+        self.fields["social_worker"].label_from_instance = lambda u: (
+            f"{u.display_name} ({u.organisation.name})"
+        )
+
+
+class TransferForm(forms.Form):
+    region = forms.ModelChoiceField(Region.objects.all(), label=_("New region"))
+
+
+class CaseFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), required=False)
+    country = forms.ChoiceField(label=_("Destination country"), required=False)
+    age_group = forms.ChoiceField(
+        label=_("Age group"),
+        required=False,
+        choices=[("", _("All")), ("minor", _("Under 18")), ("adult", _("18 or older"))],
+    )
+    referred_from = forms.DateField(label=_("Referred from"), required=False, widget=DateInput())
+    referred_to = forms.DateField(label=_("Referred until"), required=False, widget=DateInput())
+    q = forms.CharField(label=_("Case reference or pseudonym"), required=False, max_length=50)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("All")), *CaseState.choices]
+        self.fields["country"].choices = [("", _("All")), *countries]
+
+
+class DocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=Document.Kind.choices)
+    file = DocumentField(label=_("File"))

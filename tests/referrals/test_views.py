@@ -1,0 +1,305 @@
+"""Case pages: what they show, what they refuse, and how many queries they cost."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pypdf import PdfReader
+
+from ampcase.audit.models import AuditEvent
+from referrals import services
+from referrals.models import Case, CaseState, Person
+from tests.conftest import sign_in
+from tests.factories import add_consent, make_case, make_document, make_ready_to_submit, region
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coordinator_client(stockholm_coordinator):
+    return sign_in(Client(), stockholm_coordinator)
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_case_list_costs_the_same_for_10_or_40_cases(coordinator_client):
+    for _ in range(10):
+        make_case()
+    few = _queries(coordinator_client, reverse("referrals:cases"))
+    for _ in range(30):
+        make_case(CaseState.SCREENING)
+    many = _queries(coordinator_client, reverse("referrals:cases"))
+    assert few == many
+
+
+def test_case_page_costs_the_same_with_1_or_20_documents(coordinator_client):
+    case = make_case(CaseState.PREPARING)
+    make_document(case)
+    url = reverse("referrals:case", args=[case.uuid])
+    one = _queries(coordinator_client, url)
+    for _ in range(19):
+        make_document(case)
+    Person.objects.create(case=case, relation="child", given_name="Ebba", family_name="Öberg")
+    twenty = _queries(coordinator_client, url)
+    assert one == twenty
+
+
+def test_case_list_shows_names_only_to_those_who_may_see_them(
+    coordinator_client, iom_caseworker, stockholm_coordinator
+):
+    case = services.share_for_consultation(make_case(), by=stockholm_coordinator)
+    assert "Åsa Öberg" in coordinator_client.get(reverse("referrals:cases")).content.decode()
+    iom_page = sign_in(Client(), iom_caseworker).get(reverse("referrals:cases")).content.decode()
+    assert case.pseudonym in iom_page
+    assert "Åsa" not in iom_page
+
+
+def test_case_page_for_iom_before_consent_shows_no_identity(stockholm_coordinator, iom_caseworker):
+    case = services.share_for_consultation(make_case(), by=stockholm_coordinator)
+    page = sign_in(Client(), iom_caseworker).get(reverse("referrals:case", args=[case.uuid]))
+    body = page.content.decode()
+    assert case.reference in body
+    assert "Åsa" not in body and "1995" not in body
+
+
+def test_case_list_filters_by_state_and_search(coordinator_client):
+    wanted = make_case(CaseState.SCREENING)
+    make_case(CaseState.REFERRED)
+    page = coordinator_client.get(reverse("referrals:cases"), {"state": "screening"})
+    assert [c.pk for c in page.context["page"]] == [wanted.pk]
+    page = coordinator_client.get(reverse("referrals:cases"), {"q": wanted.reference})
+    assert [c.pk for c in page.context["page"]] == [wanted.pk]
+
+
+def test_case_list_filters_by_age_group(coordinator_client):
+    minor = make_case(date_of_birth=dt.date.today().replace(year=dt.date.today().year - 16))
+    make_case(date_of_birth=dt.date(1980, 1, 1))
+    page = coordinator_client.get(reverse("referrals:cases"), {"age_group": "minor"})
+    assert [c.pk for c in page.context["page"]] == [minor.pk]
+
+
+def test_case_of_another_region_is_a_404_like_a_missing_case(syd_coordinator):
+    case = make_case()
+    client = sign_in(Client(), syd_coordinator)
+    foreign = client.get(reverse("referrals:case", args=[case.uuid]))
+    missing = client.get(reverse("referrals:case", args=["00000000-0000-4000-8000-000000000000"]))
+    assert foreign.status_code == missing.status_code == 404
+    import re
+
+    def strip(html: bytes) -> str:
+        return re.sub(r'value="[^"]{20,}"', "", html.decode())
+
+    assert strip(foreign.content) == strip(missing.content)
+    assert AuditEvent.objects.filter(action="access.denied", object_id=str(case.pk)).exists()
+
+
+def test_viewing_a_case_is_audited(coordinator_client, stockholm_coordinator):
+    case = make_case()
+    coordinator_client.get(reverse("referrals:case", args=[case.uuid]))
+    event = AuditEvent.objects.get(action="case.viewed")
+    assert (event.actor, event.object_id) == (stockholm_coordinator, str(case.pk))
+
+
+def test_referrer_logs_a_referral_and_sees_only_its_status(referrer):
+    client = sign_in(Client(), referrer)
+    response = client.post(
+        reverse("referrals:referral-new"),
+        {
+            "region": region("stockholm").pk,
+            "given_name": "Åsa",
+            "family_name": "Öberg",
+            "date_of_birth": "1995-04-01",
+            "nationality": "RO",
+            "consent_on": "2026-11-20",
+            "consent_method": "written",
+            "consent_confirmed": "on",
+        },
+    )
+    assert response["Location"] == reverse("referrals:my-referrals")
+    case = Case.objects.get()
+    page = client.get(reverse("referrals:my-referrals")).content.decode()
+    assert case.reference in page and "Åsa" not in page
+    assert client.get(reverse("referrals:case", args=[case.uuid])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("date_of_birth", "2999-01-01"), ("nationality", "XX"), ("consent_on", "not a date")],
+)
+def test_bad_referral_input_gets_an_error_and_saves_nothing(referrer, field, value):
+    client = sign_in(Client(), referrer)
+    data = {
+        "region": region("stockholm").pk,
+        "given_name": "Åsa",
+        "family_name": "Öberg",
+        "consent_on": "2026-11-20",
+        "consent_method": "written",
+        "consent_confirmed": "on",
+        field: value,
+    }
+    response = client.post(reverse("referrals:referral-new"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert 'class="error-summary"' in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_referral_without_consent_is_refused(referrer):
+    client = sign_in(Client(), referrer)
+    response = client.post(
+        reverse("referrals:referral-new"),
+        {
+            "region": region("stockholm").pk,
+            "given_name": "A",
+            "family_name": "B",
+            "consent_on": "2026-11-20",
+            "consent_method": "written",
+        },
+    )
+    assert response.context["form"].errors["consent_confirmed"]
+    assert not Case.objects.exists()
+
+
+def test_fields_the_form_does_not_offer_cannot_be_posted(coordinator_client, syd_coordinator):
+    case = make_case(CaseState.PREPARING)
+    coordinator_client.post(
+        reverse("referrals:application", args=[case.uuid]),
+        {
+            "destination_country": "NG",
+            "destination_kind": "origin",
+            "in_returnees_language": "on",
+            "region": region("syd").pk,
+            "state": "approved",
+            "social_worker": syd_coordinator.pk,
+            "submitted_by": syd_coordinator.pk,
+        },
+    )
+    case.refresh_from_db()
+    assert case.region.code == "stockholm"
+    assert case.state == CaseState.PREPARING
+    assert case.social_worker is None and case.submitted_by is None
+    assert case.destination_country == "NG"
+
+
+def test_transition_the_state_does_not_allow_changes_nothing(coordinator_client):
+    case = make_case(CaseState.PREPARING)
+    response = coordinator_client.post(
+        reverse("referrals:start-screening", args=[case.uuid]), follow=True
+    )
+    case.refresh_from_db()
+    assert case.state == CaseState.PREPARING
+    assert "Reload the page" in response.content.decode() or "Ladda om" in response.content.decode()
+
+
+def test_refused_submission_lists_what_is_missing(coordinator_client):
+    case = make_case(CaseState.PREPARING)
+    page = coordinator_client.get(reverse("referrals:submit", args=[case.uuid]))
+    assert len(page.context["problems"]) == 3
+    response = coordinator_client.post(reverse("referrals:submit", args=[case.uuid]), follow=True)
+    case.refresh_from_db()
+    assert case.state == CaseState.PREPARING
+    assert len(list(response.context["messages"])) == 4
+
+
+def test_coordinator_submits_a_complete_case(coordinator_client):
+    case = make_ready_to_submit(make_case(CaseState.PREPARING))
+    coordinator_client.post(reverse("referrals:submit", args=[case.uuid]))
+    case.refresh_from_db()
+    assert case.state == CaseState.SUBMITTED
+
+
+def test_withdrawal_in_the_future_is_refused(coordinator_client):
+    case = make_case(CaseState.PREPARING)
+    response = coordinator_client.post(
+        reverse("referrals:withdraw", args=[case.uuid]), {"on": "2999-01-01", "reason": "x"}
+    )
+    assert response.status_code == 200
+    case.refresh_from_db()
+    assert case.state == CaseState.PREPARING
+
+
+def test_upload_of_a_wrong_file_type_saves_nothing(coordinator_client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.DOCUMENT_ROOT = tmp_path
+    case = make_case(CaseState.PREPARING)
+    html = SimpleUploadedFile("a.pdf", b"<html><script>alert(1)</script></html>")
+    response = coordinator_client.post(
+        reverse("referrals:document-upload", args=[case.uuid]), {"kind": "other", "file": html}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"]
+    assert not case.documents.exists()
+    assert not any(tmp_path.rglob("*.*"))
+
+
+def test_uploaded_document_downloads_as_an_attachment_and_is_audited(
+    coordinator_client, settings, tmp_path
+):
+    from tests.factories import sample_pdf
+
+    settings.DOCUMENT_ROOT = tmp_path
+    case = make_case(CaseState.PREPARING)
+    document = sample_pdf()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("Åsa passport.pdf", document.content, "application/pdf")
+    coordinator_client.post(
+        reverse("referrals:document-upload", args=[case.uuid]),
+        {"kind": "signed_application", "file": upload},
+    )
+    stored = case.documents.get()
+    response = coordinator_client.get(reverse("referrals:document", args=[case.uuid, stored.uuid]))
+    assert response["Content-Disposition"].startswith("attachment")
+    assert "Åsa" not in response["Content-Disposition"]
+    assert response["Content-Security-Policy"] == "sandbox"
+    assert b"".join(response.streaming_content) == document.content
+    assert AuditEvent.objects.filter(action="document.downloaded").exists()
+
+
+@pytest.mark.parametrize(("language", "phrase"), [("sv", "frivilligt"), ("en", "free will")])
+def test_application_pdf_holds_the_name_and_the_declaration(coordinator_client, language, phrase):
+    case = make_ready_to_submit(
+        make_case(CaseState.PREPARING, given_name="Åsa-Märta", family_name="Öhlund")
+    )
+    response = coordinator_client.get(
+        reverse("referrals:application-pdf", args=[case.uuid]), {"lang": language}
+    )
+    assert response["Content-Type"] == "application/pdf"
+    import io
+
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Åsa-Märta Öhlund" in text
+    assert phrase in text
+    assert case.reference in text
+
+
+def test_iom_without_consent_cannot_download_the_application(stockholm_coordinator, iom_caseworker):
+    case = make_ready_to_submit(make_case(CaseState.PREPARING))
+    services.record_consent(
+        case,
+        by=stockholm_coordinator,
+        purpose="iom_finland",
+        given=False,
+        decided_on=dt.date(2026, 11, 20),
+        method="written",
+    )
+    services.share_for_consultation(case, by=stockholm_coordinator)
+    client = sign_in(Client(), iom_caseworker)
+    assert client.get(reverse("referrals:application-pdf", args=[case.uuid])).status_code == 403
+
+
+def test_add_consent_helper_gives_iom_identity_after_submission(iom_caseworker):
+    case = make_case(CaseState.SUBMITTED)
+    client = sign_in(Client(), iom_caseworker)
+    assert "Åsa" not in client.get(reverse("referrals:case", args=[case.uuid])).content.decode()
+    add_consent(case)
+    assert "Åsa" in client.get(reverse("referrals:case", args=[case.uuid])).content.decode()

@@ -1,0 +1,157 @@
+"""Every case URL × every persona × a case in and out of their scope: redirect to login,
+404 (not theirs: looks exactly like a missing case), 403 (theirs to see, not to do), 405 (a
+POST-only action asked with GET) or 200. A referrals URL missing from the matrix fails."""
+
+import pytest
+from django.test import Client
+from django.urls import get_resolver, reverse
+
+from referrals import services
+from referrals.models import CaseState
+from tests.conftest import sign_in
+from tests.factories import make_case, make_ready_to_submit, sample_pdf
+
+pytestmark = pytest.mark.django_db
+
+CASE_PAGES = {"case"}
+WORK_PAGES = {
+    "eligibility",
+    "consent",
+    "application",
+    "submit",
+    "consultation",
+    "assign",
+    "transfer",
+    "withdraw",
+    "document-upload",
+}
+DOCUMENT_PAGES = {"document", "application-pdf"}
+DECIDE_PAGES = {"approve", "request-changes", "reject"}
+POST_ONLY = {"start-screening"}
+LIST_PAGES = {"cases": "all", "my-referrals": "all", "referral-new": "referring"}
+
+PERSONAS = [
+    "stockholm_coordinator",
+    "syd_coordinator",
+    "social_worker",
+    "other_social_worker",
+    "iom_caseworker",
+    "iom_approver",
+    "nigeria_office",
+    "referrer",
+    "national_coordinator",
+    "administrator",
+]
+
+
+def test_matrix_covers_every_referrals_url():
+    _prefix, resolver = get_resolver().namespace_dict["referrals"]
+    referral_urls = {name for name in resolver.reverse_dict if isinstance(name, str)}
+    assert referral_urls == (
+        CASE_PAGES | WORK_PAGES | DECIDE_PAGES | POST_ONLY | DOCUMENT_PAGES | set(LIST_PAGES)
+    )
+
+
+@pytest.fixture
+def cases(stockholm_coordinator, social_worker, settings, tmp_path):
+    """A case being prepared (social worker assigned) and a submitted one, both Stockholm,
+    each with a stored document."""
+    settings.DOCUMENT_ROOT = tmp_path
+    preparing = make_ready_to_submit(make_case(CaseState.PREPARING))
+    services.assign_social_worker(preparing, by=stockholm_coordinator, social_worker=social_worker)
+    submitted = make_ready_to_submit(make_case(CaseState.SUBMITTED))
+    for case in (preparing, submitted):
+        services.add_document(case, by=stockholm_coordinator, kind="other", document=sample_pdf())
+    return {"preparing": preparing, "submitted": submitted}
+
+
+def _url(name, case):
+    if name == "document":
+        document = case.documents.filter(kind="other").get()
+        return reverse(f"referrals:{name}", args=[case.uuid, document.uuid])
+    return reverse(f"referrals:{name}", args=[case.uuid])
+
+
+def _visible(persona: str, kind: str) -> bool:
+    return {
+        "stockholm_coordinator": True,
+        "social_worker": kind == "preparing",
+        "iom_caseworker": kind == "submitted",
+        "iom_approver": kind == "submitted",
+    }.get(persona, False)
+
+
+def _expected(persona: str, kind: str, name: str) -> int:
+    if name in POST_ONLY:
+        return 405
+    if not _visible(persona, kind):
+        return 404
+    if name in CASE_PAGES | DOCUMENT_PAGES:
+        return 200
+    if name in WORK_PAGES:
+        return 200 if persona == "stockholm_coordinator" else 403
+    if name in DECIDE_PAGES:
+        return 200 if persona == "iom_caseworker" and kind == "submitted" else 403
+    raise AssertionError(name)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("kind", ["preparing", "submitted"])
+def test_case_pages(request, cases, persona, kind):
+    client = sign_in(Client(), request.getfixturevalue(persona))
+    case = cases[kind]
+    for name in sorted(CASE_PAGES | WORK_PAGES | DECIDE_PAGES | POST_ONLY | DOCUMENT_PAGES):
+        response = client.get(_url(name, case))
+        assert response.status_code == _expected(persona, kind, name), (persona, kind, name)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_list_pages(request, db, persona):
+    user = request.getfixturevalue(persona)
+    client = sign_in(Client(), user)
+    for name, who in LIST_PAGES.items():
+        expected = 200
+        if who == "referring" and persona not in {
+            "stockholm_coordinator",
+            "syd_coordinator",
+            "referrer",
+        }:
+            expected = 403
+        assert client.get(reverse(f"referrals:{name}")).status_code == expected, (persona, name)
+
+
+@pytest.mark.parametrize(
+    "name", sorted(CASE_PAGES | WORK_PAGES | DECIDE_PAGES | POST_ONLY | DOCUMENT_PAGES)
+)
+def test_anonymous_is_sent_to_login(client, cases, name):
+    response = client.get(_url(name, cases["preparing"]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_regions_coordinator_can_start_screening(request, persona):
+    case = make_case(CaseState.REFERRED)
+    client = sign_in(Client(), request.getfixturevalue(persona))
+    response = client.post(reverse("referrals:start-screening", args=[case.uuid]))
+    case.refresh_from_db()
+    if persona == "stockholm_coordinator":
+        assert response.status_code == 302
+        assert case.state == CaseState.SCREENING
+    else:
+        assert response.status_code == 404
+        assert case.state == CaseState.REFERRED
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_iom_caseworker_can_approve(request, cases, persona):
+    case = cases["submitted"]
+    client = sign_in(Client(), request.getfixturevalue(persona))
+    response = client.post(reverse("referrals:approve", args=[case.uuid]), {"reason": ""})
+    case.refresh_from_db()
+    if persona == "iom_caseworker":
+        assert response.status_code == 302
+        assert case.state == CaseState.APPROVED
+    else:
+        assert response.status_code == _expected(persona, "submitted", "approve")
+        assert case.state == CaseState.SUBMITTED
