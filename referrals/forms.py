@@ -13,6 +13,8 @@ from .models import (
     ConsentPurpose,
     Document,
     EligibilityAssessment,
+    Exploitation,
+    Person,
 )
 
 
@@ -89,9 +91,17 @@ class ConsentForm(forms.ModelForm):
 
 
 class EligibilityForm(forms.ModelForm):
+    exploitation = forms.MultipleChoiceField(
+        label=_("Forms of exploitation"),
+        choices=Exploitation.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("For a victim of trafficking: every form that applies."),
+    )
+
     class Meta:
         model = EligibilityAssessment
-        fields = ["basis", "wants_voluntary_return", "destination", "notes"]
+        fields = ["basis", "exploitation", "wants_voluntary_return", "destination", "notes"]
         widgets = {
             "basis": forms.RadioSelect,
             "destination": forms.RadioSelect,
@@ -101,6 +111,32 @@ class EligibilityForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["wants_voluntary_return"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        trafficking = cleaned.get("basis", "").startswith("trafficking")
+        if trafficking and not cleaned.get("exploitation"):
+            self.add_error("exploitation", _("Choose at least one form of exploitation."))
+        return cleaned
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = [
+            "given_name",
+            "family_name",
+            "date_of_birth",
+            "nationality",
+            "languages",
+            "identity_document",
+            "phone",
+        ]
+        widgets = {"date_of_birth": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date_of_birth"].validators.append(not_in_future)
 
 
 class ApplicationForm(forms.ModelForm):

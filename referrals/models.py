@@ -221,6 +221,7 @@ class Person(models.Model):
         RETURNEE = "returnee", _("Returnee")
         CHILD = "child", _("Accompanying child")
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="people")
     relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
     given_name = models.CharField(_("given name"), max_length=100)
@@ -231,6 +232,12 @@ class Person(models.Model):
         _("languages"), max_length=200, blank=True, help_text=_("The languages the person speaks.")
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    identity_document = models.CharField(
+        _("identity document"),
+        max_length=100,
+        blank=True,
+        help_text=_("Kind and number, e.g. passport AB1234567. Leave empty if there is none."),
+    )
 
     class Meta:
         ordering = ["relation", "date_of_birth", "id"]
@@ -308,6 +315,16 @@ class Consent(models.Model):
         super().save(*args, **kwargs)
 
 
+class Exploitation(models.TextChoices):
+    SEXUAL = "sexual", _("Sexual exploitation")
+    FORCED_LABOUR = "forced_labour", _("Forced labour")
+    BEGGING = "begging", _("Begging")
+    CRIMINALITY = "criminality", _("Criminal activities")
+    ORGAN_REMOVAL = "organ_removal", _("Organ removal")
+    MILITARY = "military", _("Forced military service")
+    OTHER = "other", _("Other")
+
+
 class EligibilityAssessment(models.Model):
     """The coordinator's screening against the programme's criteria (DESIGN.md section 4)."""
 
@@ -327,6 +344,12 @@ class EligibilityAssessment(models.Model):
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="eligibility")
     basis = models.CharField(_("basis"), max_length=30, choices=Basis.choices)
+    exploitation = models.JSONField(
+        _("forms of exploitation"),
+        default=list,
+        blank=True,
+        help_text=_("For a victim of trafficking: every form of exploitation that applies."),
+    )
     wants_voluntary_return = models.BooleanField(_("the person wants to return voluntarily"))
     destination = models.CharField(_("destination"), max_length=20, choices=Destination.choices)
     notes = models.TextField(_("notes"), blank=True, max_length=4000)

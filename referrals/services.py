@@ -260,6 +260,7 @@ def assess_eligibility(
     basis: str,
     wants_voluntary_return: bool,
     destination: str,
+    exploitation: list[str] | None = None,
     notes: str = "",
 ) -> EligibilityAssessment:
     """Record the screening and move the case to preparing, or to not eligible."""
@@ -271,6 +272,7 @@ def assess_eligibility(
         case=case,
         defaults={
             "basis": basis,
+            "exploitation": sorted(exploitation or []),
             "wants_voluntary_return": wants_voluntary_return,
             "destination": destination,
             "notes": notes,
@@ -282,6 +284,25 @@ def assess_eligibility(
     action = "case.eligible" if assessment.is_eligible else "case.ineligible"
     _run(case, by, name, action, "; ".join(str(r) for r in assessment.reasons_not_eligible()))
     return assessment
+
+
+@transaction.atomic
+def save_person(case: Case, *, by, person: Person | None = None, **fields) -> Person:
+    """Change the returnee's or a child's details, or add an accompanying child (no
+    `person`). Identity data: only the case's coordinators, and only while the case is open."""
+    case = _locked(case)
+    _require(permissions.can_work(case, by), case, by, "save_person")
+    if person is None:
+        person = Person.objects.create(case=case, relation=Person.Relation.CHILD, **fields)
+        _log(case, by, "person.created", person.get_relation_display())
+        return person
+    if person.case_id != case.pk:
+        raise PermissionDenied
+    for name, value in fields.items():
+        setattr(person, name, value)
+    person.save()
+    _log(case, by, "person.changed", person.get_relation_display())
+    return person
 
 
 @transaction.atomic

@@ -17,6 +17,8 @@ urlpatterns = [
     path("cases/<uuid:case_uuid>/application.pdf", views.application_pdf, name="application-pdf"),
     path("cases/<uuid:case_uuid>/consultation/", views.consultation, name="consultation"),
     path("cases/<uuid:case_uuid>/assign/", views.assign, name="assign"),
+    path("cases/<uuid:case_uuid>/people/new/", views.person_edit, name="child-new"),
+    path("cases/<uuid:case_uuid>/people/<uuid:person_uuid>/", views.person_edit, name="person"),
     path("cases/<uuid:case_uuid>/documents/new/", views.document_upload, name="document-upload"),
     path(
         "cases/<uuid:case_uuid>/documents/<uuid:document_uuid>/",

@@ -29,6 +29,7 @@ from .forms import (
     DocumentForm,
     EligibilityForm,
     OptionalMessageForm,
+    PersonForm,
     ReasonForm,
     ReferralForm,
     TransferForm,
@@ -164,6 +165,7 @@ def _actions(case: Case, user) -> list[tuple[str, str, str]]:
             items.append((url("application"), _("Fill in the application"), "link"))
             items.append((url("submit"), _("Check and submit to IOM Finland"), "link"))
         items.append((url("consent"), _("Record consent"), "link"))
+        items.append((url("child-new"), _("Add an accompanying child"), "link"))
         if case.consultation_shared_at is None and case.submitted_at is None:
             items.append((url("consultation"), _("Consult IOM Finland anonymously"), "link"))
         items.append((url("document-upload"), _("Upload a document"), "link"))
@@ -492,3 +494,27 @@ def application_pdf(request: HttpRequest, case_uuid) -> HttpResponse:
     pdf = render_pdf("pdf/application.html", context, language=language)
     audit.record(request, "application.downloaded", case, language)
     return pdf_response(pdf, f"{case.reference}-application-{language}")
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, case_uuid, person_uuid=None) -> HttpResponse:
+    """Edit the returnee's or a child's details; without a person, add a child."""
+    case = _get_case(request, case_uuid, allowed=permissions.can_work)
+    person = None
+    if person_uuid is not None:
+        person = Person.objects.filter(case=case, uuid=person_uuid).first()
+        if person is None:
+            raise Http404
+    form = PersonForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        # The form was validated against a copy: save through the service, not the form.
+        if person is not None:
+            person.refresh_from_db()
+        try:
+            services.save_person(case, by=request.user, person=person, **fields)
+        except services.CaseError as error:
+            return _failed(request, case, error)
+        return _done(request, case, _("The details were saved."))
+    title = _("Add an accompanying child") if person is None else _("Personal details")
+    return _form_page(request, case, form, title, _("Save"))

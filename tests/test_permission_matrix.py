@@ -24,6 +24,8 @@ WORK_PAGES = {
     "transfer",
     "withdraw",
     "document-upload",
+    "child-new",
+    "person",
 }
 DOCUMENT_PAGES = {"document", "application-pdf"}
 DECIDE_PAGES = {"approve", "request-changes", "reject"}
@@ -66,6 +68,8 @@ def cases(stockholm_coordinator, social_worker, settings, tmp_path):
 
 
 def _url(name, case):
+    if name == "person":
+        return reverse(f"referrals:{name}", args=[case.uuid, case.people.get().uuid])
     if name == "document":
         document = case.documents.filter(kind="other").get()
         return reverse(f"referrals:{name}", args=[case.uuid, document.uuid])

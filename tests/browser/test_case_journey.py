@@ -101,6 +101,7 @@ def test_referral_to_joint_decision(english, settings, tmp_path):
     page.get_by_role("link", name="Screen eligibility").click()
     check_accessibility(page)
     page.get_by_label("Presumed or suspected victim of trafficking", exact=True).check()
+    page.get_by_label("Forced labour", exact=True).check()
     page.get_by_label("The person wants to return voluntarily", exact=True).check()
     page.get_by_label("Country of origin", exact=True).check()
     page.get_by_role("button", name="Save the screening").click()

@@ -303,3 +303,50 @@ def test_add_consent_helper_gives_iom_identity_after_submission(iom_caseworker):
     assert "Åsa" not in client.get(reverse("referrals:case", args=[case.uuid])).content.decode()
     add_consent(case)
     assert "Åsa" in client.get(reverse("referrals:case", args=[case.uuid])).content.decode()
+
+
+def test_coordinator_adds_an_accompanying_child(coordinator_client):
+    case = make_case(CaseState.PREPARING)
+    response = coordinator_client.post(
+        reverse("referrals:child-new", args=[case.uuid]),
+        {"given_name": "Ebba", "family_name": "Öberg", "date_of_birth": "2020-02-02"},
+    )
+    assert response.status_code == 302
+    child = case.people.get(relation="child")
+    assert child.is_minor
+    assert AuditEvent.objects.filter(action="person.created", object_id=str(case.pk)).exists()
+
+
+def test_child_born_in_the_future_is_refused(coordinator_client):
+    case = make_case(CaseState.PREPARING)
+    response = coordinator_client.post(
+        reverse("referrals:child-new", args=[case.uuid]),
+        {"given_name": "Ebba", "family_name": "Öberg", "date_of_birth": "2999-02-02"},
+    )
+    assert response.status_code == 200
+    assert not case.people.filter(relation="child").exists()
+
+
+def test_person_of_another_case_is_not_found(coordinator_client):
+    case, other = make_case(), make_case()
+    person = other.people.get()
+    url = reverse("referrals:person", args=[case.uuid, person.uuid])
+    assert coordinator_client.get(url).status_code == 404
+
+
+def test_trafficking_screening_needs_a_form_of_exploitation(coordinator_client):
+    case = make_case(CaseState.SCREENING)
+    url = reverse("referrals:eligibility", args=[case.uuid])
+    data = {
+        "basis": "trafficking_identified",
+        "wants_voluntary_return": "on",
+        "destination": "origin",
+    }
+    response = coordinator_client.post(url, data)
+    assert response.context["form"].errors["exploitation"]
+    case.refresh_from_db()
+    assert case.state == CaseState.SCREENING
+    coordinator_client.post(url, {**data, "exploitation": ["sexual", "begging"]})
+    case.refresh_from_db()
+    assert case.state == CaseState.PREPARING
+    assert case.eligibility.exploitation == ["begging", "sexual"]
