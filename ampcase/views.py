@@ -12,9 +12,17 @@ from ampcase.accounts.roles import Role
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    # The project's home page gathers the apps' work queues; the apps know nothing of it.
+    from referrals.queues import queues_for, state_counts
+
     roles = [Role(code) for code in Role.values if code in request.user.roles]
-    needs_app = twofactor.totp_device(request.user) is None
-    return render(request, "home.html", {"roles": roles, "needs_app": needs_app})
+    context = {
+        "roles": roles,
+        "needs_app": twofactor.totp_device(request.user) is None,
+        "queues": queues_for(request.user),
+        "state_counts": state_counts(request.user),
+    }
+    return render(request, "home.html", context)
 
 
 def _where(request: HttpRequest) -> str:

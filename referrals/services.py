@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from ampcase import audit
 from ampcase.accounts.models import OrganisationKind, Region
@@ -138,7 +138,14 @@ def _run(case: Case, by, name: str, action: str, note: str = "", **kwargs) -> Ca
         raise PermissionDenied
     from_state = locked.state
     method(**kwargs)
-    locked.save()
+    try:
+        locked.save()
+    except ConcurrentTransition as error:
+        # The row lock above makes this unreachable between services; it guards against any
+        # writer that does not lock.
+        raise CaseError(
+            _("Someone else changed the case at the same moment. Reload the page and try again.")
+        ) from error
     _log(locked, by, action, note, from_state)
     permissions.sync_case_permissions(locked)
     permissions.forget_perms(by)

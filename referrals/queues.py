@@ -1,0 +1,139 @@
+"""Work queues for the home page ("My work"): what needs each person now.
+
+Each queue is one query with a fixed limit, whatever the number of cases. Cases that are
+withdrawn, rejected, ineligible or closed are in no queue (the withdrawn list of the month is
+a record, not work).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ampcase.accounts.roles import Role
+
+from . import permissions
+from .models import CaseState
+
+LIMIT = 10
+
+
+@dataclass
+class Queue:
+    key: str
+    title: str
+    cases: list
+    empty: str
+
+
+def _first(queryset) -> list:
+    return list(queryset.select_related("region").order_by("updated_at", "id")[:LIMIT])
+
+
+def queues_for(user) -> list[Queue]:
+    queues: list[Queue] = []
+    if user.has_role(Role.REGION_COORDINATOR):
+        work = permissions.cases_for(user, permissions.WORK)
+        first_of_month = timezone.localdate().replace(day=1)
+        queues += [
+            Queue(
+                "new",
+                _("New referrals"),
+                _first(work.filter(state=CaseState.REFERRED)),
+                _("No new referrals."),
+            ),
+            Queue(
+                "screening",
+                _("Screening to do"),
+                _first(work.filter(state=CaseState.SCREENING)),
+                _("No screening to do."),
+            ),
+            Queue(
+                "returned",
+                _("Returned by IOM Finland for changes"),
+                _first(work.filter(state=CaseState.PREPARING, submitted_at__isnull=False)),
+                _("Nothing returned."),
+            ),
+            Queue(
+                "preparing",
+                _("Applications being prepared"),
+                _first(work.filter(state=CaseState.PREPARING, submitted_at__isnull=True)),
+                _("No applications in preparation."),
+            ),
+            Queue(
+                "withdrawn",
+                _("Withdrawn this month"),
+                _first(
+                    permissions.cases_for(user).filter(
+                        state=CaseState.WITHDRAWN, withdrawn_on__gte=first_of_month
+                    )
+                ),
+                _("No withdrawals this month."),
+            ),
+        ]
+    if user.has_role(Role.SOCIAL_WORKER):
+        queues.append(
+            Queue(
+                "assigned",
+                _("My assigned cases"),
+                _first(
+                    permissions.cases_for(user)
+                    .filter(social_worker=user)
+                    .exclude(state__in=permissions.FINAL_STATES)
+                ),
+                _("No cases are assigned to you."),
+            )
+        )
+    if user.has_role(Role.IOM_CASEWORKER):
+        queues += [
+            Queue(
+                "review",
+                _("Submissions to review"),
+                _first(permissions.cases_for(user, permissions.DECIDE)),
+                _("No submissions to review."),
+            ),
+            Queue(
+                "approved",
+                _("Approved cases to plan travel for"),
+                _first(permissions.cases_for(user).filter(state=CaseState.APPROVED)),
+                _("No approved cases waiting."),
+            ),
+        ]
+    if user.has_role(Role.COUNTRY_OFFICE):
+        queues.append(
+            Queue(
+                "arrivals",
+                _("Arrivals expected"),
+                _first(
+                    permissions.cases_for(user).filter(
+                        state__in=[CaseState.APPROVED, CaseState.IN_TRANSIT]
+                    )
+                ),
+                _("No arrivals expected."),
+            )
+        )
+    if user.has_role(Role.REFERRER):
+        queues.append(
+            Queue(
+                "referrals",
+                _("My latest referrals"),
+                list(
+                    permissions.cases_for(user, permissions.STATUS)
+                    .select_related("region")
+                    .order_by("-created_at", "-id")[:LIMIT]
+                ),
+                _("You have not logged any referral yet."),
+            )
+        )
+    return queues
+
+
+def state_counts(user) -> list[tuple[str, int]]:
+    """(state label, number) of the cases a coordinator works on or worked on."""
+    if not user.has_role(Role.REGION_COORDINATOR):
+        return []
+    rows = dict(permissions.cases_for(user).order_by().values_list("state").annotate(n=Count("id")))
+    return [(label, rows[value]) for value, label in CaseState.choices if value in rows]
