@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "referrals",
+    "risk",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ from ampcase.accounts.models import Region, User
 from .models import (
     Application,
     Case,
+    CaseEvent,
     CaseState,
     Consent,
     ConsentPurpose,
@@ -129,6 +130,15 @@ def seed() -> int:
                 coordinator=coordinator,
                 coordinator_on=today,
                 iom_user=iom,
+            )
+        CaseEvent.objects.create(case=case, action="case.referred", actor=referrer)
+        if state != S.REFERRED:
+            CaseEvent.objects.create(
+                case=case,
+                action="case.screening_started",
+                from_state=S.REFERRED,
+                to_state=S.SCREENING,
+                actor=coordinator,
             )
         sync_case_permissions(case)
     return len(CASES)

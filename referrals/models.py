@@ -106,6 +106,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="+",
     )
+    # The overall level of the latest completed risk table (1 low, 2 medium, 3 high), kept here
+    # by the risk app so that lists and pages show it without another query.
+    risk_level = models.PositiveSmallIntegerField(
+        _("risk level"),
+        null=True,
+        blank=True,
+        choices=[(1, _("Low")), (2, _("Medium")), (3, _("High"))],
+    )
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -471,6 +479,7 @@ class Document(models.Model):
     class Kind(models.TextChoices):
         SIGNED_APPLICATION = "signed_application", _("Signed application")
         CONSENT_FORM = "consent_form", _("Consent form")
+        BEST_INTERESTS = "best_interests", _("Best-interests assessment")
         OTHER = "other", _("Other document")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")

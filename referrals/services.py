@@ -293,6 +293,13 @@ def assess_eligibility(
     return assessment
 
 
+def set_risk_level(case: Case, level: int | None) -> None:
+    """Record the overall risk level of the case's completed risk table (called by the risk
+    app inside its own transaction, after its own permission checks)."""
+    Case.objects.filter(pk=case.pk).update(risk_level=level)
+    case.risk_level = level
+
+
 @transaction.atomic
 def save_person(case: Case, *, by, person: Person | None = None, **fields) -> Person:
     """Change the returnee's or a child's details, or add an accompanying child (no
@@ -415,7 +422,9 @@ def transfer_case(case: Case, *, by, region: Region) -> Case:
     return case
 
 
-def add_document(case: Case, *, by, kind: str, document) -> Document:
+def add_document(
+    case: Case, *, by, kind: str, document, allowed: Callable = permissions.can_work
+) -> Document:
     """Store a validated upload (see `ampcase.lib.documents`) and record it on the case. The
     file is written first; if the database part fails, the file is removed again, so nothing
     is left half-saved."""
@@ -425,7 +434,7 @@ def add_document(case: Case, *, by, kind: str, document) -> Document:
     try:
         with transaction.atomic():
             locked = _locked(case)
-            _require(permissions.can_work(locked, by), locked, by, "add_document")
+            _require(allowed(locked, by), locked, by, "add_document")
             row = Document.objects.create(
                 case=locked,
                 kind=kind,

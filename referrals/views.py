@@ -47,6 +47,16 @@ from .models import (
 
 PAGE_SIZE = 50
 
+# Links other apps add to the case page (the risk table, later travel and payments), so that
+# referrals never imports them. Each takes (case, user) and returns (url, label) or None.
+CASE_LINKS: list = []
+
+
+def register_case_link(link):
+    if link not in CASE_LINKS:
+        CASE_LINKS.append(link)
+    return link
+
 
 def _get_case(request: HttpRequest, case_uuid, *, allowed=None) -> Case:
     """The case, if the user may see it (else 404) and, with `allowed`, act on it (else 403)."""
@@ -198,6 +208,7 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
         "decisions": list(case.decisions.select_related("coordinator", "iom_user")),
         "events": list(case.events.select_related("actor")),
         "actions": _actions(case, request.user),
+        "links": [found for link in CASE_LINKS if (found := link(case, request.user))],
         "can_work": permissions.can_work(case, request.user),
     }
     audit.record(request, "case.viewed", case, "identity" if identity else "pseudonym")

@@ -220,7 +220,35 @@ def make_ready_to_submit(case: Case) -> Case:
         updated_by=case.referred_by,
     )
     make_document(case, Document.Kind.SIGNED_APPLICATION)
+    make_risk_table(case, completed=True)
     return case
+
+
+def make_risk_table(case: Case, *, completed: bool = False, rows=((2, 2),)):
+    """A risk table with one row per (likelihood, impact); completed and signed if asked."""
+    from risk.models import RiskRow, RiskTable
+    from risk.scale import level, overall
+
+    version = case.risk_tables.count() + 1
+    table = RiskTable.objects.create(case=case, version=version, created_by=case.referred_by)
+    for likelihood, impact in rows:
+        RiskRow.objects.create(
+            table=table,
+            where="home",
+            threat="traffickers",
+            description="Återrekrytering",
+            likelihood=likelihood,
+            impact=impact,
+            mitigation="Mottagning på flygplatsen",
+            responsible="IOM",
+        )
+    if completed:
+        table.complete(by=case.referred_by)
+        table.save()
+        Case.objects.filter(pk=case.pk).update(
+            risk_level=int(overall(level(lik, imp) for lik, imp in rows))
+        )
+    return table
 
 
 def make_document(case: Case, kind: str = Document.Kind.OTHER) -> Document:

@@ -39,6 +39,16 @@ def sign_out(page) -> None:
     expect_path(page, reverse("accounts:login"))
 
 
+def fill_risk(page) -> None:
+    page.get_by_label("In the home country", exact=True).check()
+    page.get_by_label("Kind of threat", exact=True).select_option("traffickers")
+    page.get_by_label("The risk", exact=True).fill("Återrekrytering av samma nätverk.")
+    page.get_by_role("group", name="Likelihood").get_by_label("Likely", exact=True).check()
+    page.get_by_role("group", name="Impact").get_by_label("Severe", exact=True).check()
+    page.get_by_label("Measures to reduce the risk", exact=True).fill("Mottagning på flygplatsen.")
+    page.get_by_label("Who is responsible", exact=True).fill("IOM Nigeria")
+
+
 def signed_pdf(tmp_path):
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
@@ -126,6 +136,20 @@ def test_referral_to_joint_decision(english, settings, tmp_path):
     page.get_by_role("button", name="Upload").click()
     expect_path(page, reverse("referrals:case", args=[case.uuid]))
 
+    # The risk table: one risk, then completed and signed.
+    page.get_by_role("link", name="Risk table and children's assessments").click()
+    check_accessibility(page)
+    page.get_by_role("link", name="Add a risk").click()
+    fill_risk(page)
+    check_accessibility(page)
+    page.get_by_role("button", name="Save the risk").click()
+    expect_path(page, reverse("risk:table", args=[case.uuid]))
+    page.get_by_role("link", name="Complete and sign").click()
+    page.get_by_role("button", name="Complete and sign").click()
+    expect_path(page, reverse("risk:table", args=[case.uuid]))
+    check_accessibility(page)
+    page.goto(reverse("referrals:case", args=[case.uuid]))
+
     page.get_by_role("link", name="Check and submit to IOM Finland").click()
     check_accessibility(page)
     page.get_by_role("button", name="Submit to IOM Finland").click()
@@ -139,7 +163,10 @@ def test_referral_to_joint_decision(english, settings, tmp_path):
     page.get_by_role("link", name=case.reference).click()
     check_accessibility(page)
     assert "Åsa Öberg" in page.content()  # consent to share with IOM Finland holds
+    # Likely x severe: the overall level is high, and shown before anyone decides.
+    assert page.get_by_role("note").filter(has_text="High risk").is_visible()
     page.get_by_role("link", name="Approve").click()
+    assert page.get_by_role("note").filter(has_text="High risk").is_visible()
     check_accessibility(page)
     page.get_by_role("button", name="Approve the return").click()
     expect_path(page, reverse("referrals:case", args=[case.uuid]))

@@ -542,7 +542,8 @@ def test_static_root_inside_the_document_root_is_refused(settings, tmp_path):
 
 
 @pytest.fixture
-def response(stored_pdf):
+def response(stored_pdf, db):
+    # Closing a response sends request_finished, which checks the database connections.
     key, _document = stored_pdf
     response = document_response(key, content_type="application/pdf", download_name="beslut.pdf")
     yield response

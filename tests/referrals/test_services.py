@@ -134,7 +134,7 @@ def test_submission_lists_exactly_what_is_missing(stockholm_coordinator):
     case = make_case(CaseState.PREPARING, destination_country="")
     with pytest.raises(services.CaseError) as error:
         services.submit_case(case, by=stockholm_coordinator)
-    assert len(error.value.problems) == 3  # eligibility, consent, application
+    assert len(error.value.problems) == 4  # eligibility, consent, application, risk table
     case.refresh_from_db()
     assert case.state == CaseState.PREPARING
 

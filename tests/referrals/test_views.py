@@ -202,11 +202,11 @@ def test_transition_the_state_does_not_allow_changes_nothing(coordinator_client)
 def test_refused_submission_lists_what_is_missing(coordinator_client):
     case = make_case(CaseState.PREPARING)
     page = coordinator_client.get(reverse("referrals:submit", args=[case.uuid]))
-    assert len(page.context["problems"]) == 3
+    assert len(page.context["problems"]) == 4
     response = coordinator_client.post(reverse("referrals:submit", args=[case.uuid]), follow=True)
     case.refresh_from_db()
     assert case.state == CaseState.PREPARING
-    assert len(list(response.context["messages"])) == 4
+    assert len(list(response.context["messages"])) == 5
 
 
 def test_coordinator_submits_a_complete_case(coordinator_client):

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RiskConfig(AppConfig):
+    name = "risk"
+    verbose_name = _("Risk assessment")
+
+    def ready(self) -> None:
+        # Submission to IOM Finland needs a completed risk table and, for every child, both
+        # assessments: the check joins the one list referrals keeps.
+        from referrals.services import register_submission_check
+        from referrals.views import register_case_link
+
+        from .services import submission_problems
+        from .views import case_link
+
+        register_submission_check(submission_problems)
+        register_case_link(case_link)

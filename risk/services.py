@@ -1,0 +1,203 @@
+"""Changes to risk tables and children's assessments. Same order as every service: lock,
+check, change, log and audit in the same transaction."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from ampcase import audit
+from referrals import services as case_services
+from referrals.models import Case, CaseEvent, Document, Person
+
+from . import permissions, scale
+from .models import ChildAssessment, RiskRow, RiskTable, TableState
+
+
+class RiskError(case_services.CaseError):
+    pass
+
+
+ROW_FIELDS = ("where", "threat", "description", "likelihood", "impact", "mitigation", "responsible")
+
+
+def _locked_case(case: Case, by) -> Case:
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    if not permissions.can_edit(locked, by):
+        audit.record(None, "access.denied", locked, "risk", actor=by)
+        raise PermissionDenied
+    return locked
+
+
+def _event(case: Case, by, action: str, note: str = "") -> None:
+    CaseEvent.objects.create(case=case, action=action, actor=by, note=note)
+    audit.record(None, action, case, note, actor=by)
+
+
+def current_table(case: Case) -> RiskTable | None:
+    """The draft if there is one, else the completed version, else None."""
+    tables = {t.state: t for t in case.risk_tables.exclude(state=TableState.SUPERSEDED)}
+    return tables.get(TableState.DRAFT) or tables.get(TableState.COMPLETED)
+
+
+def children_to_assess(case: Case) -> list[Person]:
+    """Every accompanying child, and the returnee when a minor (a separated child)."""
+    return [p for p in case.people.all() if p.relation == Person.Relation.CHILD or p.is_minor]
+
+
+def _draft(case: Case, by) -> RiskTable:
+    """The draft to edit; a new version (a copy of the completed one) if there is none."""
+    existing = case.risk_tables.filter(state=TableState.DRAFT).first()
+    if existing is not None:
+        return existing
+    completed = case.risk_tables.filter(state=TableState.COMPLETED).first()
+    version = (case.risk_tables.aggregate(v=Max("version"))["v"] or 0) + 1
+    draft = RiskTable.objects.create(case=case, version=version, created_by=by)
+    if completed is not None:
+        RiskRow.objects.bulk_create(
+            RiskRow(table=draft, **{f: getattr(row, f) for f in ROW_FIELDS})
+            for row in completed.rows.all()
+        )
+    _event(case, by, "risk_table.created", f"v{version}")
+    return draft
+
+
+def _check_scale(fields: dict) -> None:
+    try:
+        scale.level(int(fields["likelihood"]), int(fields["impact"]))
+    except (ValueError, TypeError, KeyError) as error:
+        raise RiskError(_("Likelihood and impact must each be between 1 and 4.")) from error
+
+
+@transaction.atomic
+def add_row(case: Case, *, by, **fields) -> RiskRow:
+    case = _locked_case(case, by)
+    _check_scale(fields)
+    table = _draft(case, by)
+    row = RiskRow.objects.create(table=table, **fields)
+    _event(case, by, "risk_row.added", f"v{table.version}")
+    return row
+
+
+def _locked_draft_row(row: RiskRow, by) -> tuple[Case, RiskRow]:
+    case = _locked_case(row.table.case, by)
+    row = RiskRow.objects.select_related("table").get(pk=row.pk)
+    if row.table.state != TableState.DRAFT:
+        raise RiskError(_("A completed risk table cannot be changed. Start a new version."))
+    return case, row
+
+
+@transaction.atomic
+def change_row(row: RiskRow, *, by, **fields) -> RiskRow:
+    case, row = _locked_draft_row(row, by)
+    _check_scale(fields)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.save()
+    _event(case, by, "risk_row.changed", f"v{row.table.version}")
+    return row
+
+
+@transaction.atomic
+def delete_row(row: RiskRow, *, by) -> None:
+    case, row = _locked_draft_row(row, by)
+    version = row.table.version
+    row.delete()
+    _event(case, by, "risk_row.deleted", f"v{version}")
+
+
+@transaction.atomic
+def start_new_version(case: Case, *, by) -> RiskTable:
+    """Unlock a completed table for changes: a new draft version with the same rows."""
+    case = _locked_case(case, by)
+    return _draft(case, by)
+
+
+@transaction.atomic
+def complete_table(case: Case, *, by) -> RiskTable:
+    """Lock and sign the draft; it supersedes the version completed before it."""
+    case = _locked_case(case, by)
+    draft = RiskTable.objects.select_for_update().filter(case=case, state=TableState.DRAFT).first()
+    if draft is None:
+        raise RiskError(_("There is no draft risk table to complete."))
+    rows = list(draft.rows.all())
+    if not rows:
+        raise RiskError(_("Add at least one risk before completing the table."))
+    previous = RiskTable.objects.filter(case=case, state=TableState.COMPLETED).first()
+    if previous is not None:
+        previous.supersede()
+        previous.save()
+    if not can_proceed(draft.complete):
+        raise RiskError(_("The risk table changed. Reload the page."))
+    draft.complete(by=by)
+    draft.save()
+    level = scale.overall(row.level for row in rows)
+    case_services.set_risk_level(case, int(level))
+    _event(case, by, "risk_table.completed", f"v{draft.version}, level {int(level)}")
+    return draft
+
+
+@transaction.atomic
+def save_child_assessment(child: Person, *, by, best_interests=None, **fields) -> ChildAssessment:
+    """The child risk and protection assessment, with the written best-interests assessment
+    (a validated upload, see `ampcase.lib.documents`) when one is given."""
+    case = _locked_case(child.case, by)
+    if child.case_id != case.pk or child not in children_to_assess(case):
+        raise RiskError(_("This person is not a child of this case."))
+    separated = child.relation == Person.Relation.RETURNEE
+    if separated and not fields.get("home_authorities_agree"):
+        raise RiskError(
+            _(
+                "A separated child may return only if the home country's authorities judge it "
+                "to be in the child's best interests."
+            )
+        )
+    if separated and not fields.get("home_authorities_take_over_on"):
+        raise RiskError(_("Give the date the home country's authorities take over."))
+    document = None
+    if best_interests is not None:
+        document = case_services.add_document(
+            case,
+            by=by,
+            kind=Document.Kind.BEST_INTERESTS,
+            document=best_interests,
+            allowed=permissions.can_edit,
+        )
+    existing = ChildAssessment.objects.filter(child=child).first()
+    if document is None and (existing is None or existing.best_interests_id is None):
+        raise RiskError(_("Upload the written best-interests assessment."))
+    assessment, _created = ChildAssessment.objects.update_or_create(
+        child=child,
+        defaults={
+            **fields,
+            "assessed_by": by,
+            "assessed_at": timezone.now(),
+            **({"best_interests": document} if document is not None else {}),
+        },
+    )
+    _event(case, by, "child_assessment.saved")
+    return assessment
+
+
+def submission_problems(case: Case) -> list[str]:
+    """What the risk part still lacks before submission (registered with referrals)."""
+    problems = []
+    completed = case.risk_tables.filter(state=TableState.COMPLETED).exists()
+    if not completed or case.risk_tables.filter(state=TableState.DRAFT).exists():
+        problems.append(_("The risk table has not been completed."))
+    assessed = {
+        a.child_id: a
+        for a in ChildAssessment.objects.filter(child__case=case).select_related("child")
+    }
+    for child in children_to_assess(case):
+        assessment = assessed.get(child.pk)
+        if assessment is None or assessment.best_interests_id is None:
+            problems.append(
+                _("The best-interests and protection assessment of %(name)s is missing.")
+                % {"name": child.given_name}
+            )
+    return problems

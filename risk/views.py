@@ -1,0 +1,230 @@
+"""The risk table page, its rows, versions and PDF, and the children's assessments."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from ampcase import audit
+from referrals import permissions as case_permissions
+from referrals.models import Case, Person
+
+from . import permissions, scale, services
+from .forms import ChildAssessmentForm, RiskRowForm
+from .models import ChildAssessment, RiskRow, RiskTable, TableState
+
+
+def _get_case(request: HttpRequest, case_uuid, *, allowed) -> Case:
+    """404 for a case the user may not see; 403 for one they see but may not use here."""
+    case = Case.objects.select_related("region").filter(uuid=case_uuid).first()
+    if case is None or not case_permissions.can_view(case, request.user):
+        if case is not None:
+            audit.record(request, "access.denied", case, "risk, not in scope")
+        raise Http404
+    if not allowed(case, request.user):
+        raise PermissionDenied
+    return case
+
+
+def case_link(case: Case, user) -> tuple[str, str] | None:
+    """The case page's link to this app, for those who may read the risk table."""
+    if not permissions.can_read(case, user):
+        return None
+    return reverse("risk:table", args=[case.uuid]), _("Risk table and children's assessments")
+
+
+def _back(case: Case):
+    return redirect("risk:table", case.uuid)
+
+
+def _failed(request, case, error: services.RiskError):
+    messages.error(request, error.message)
+    return _back(case)
+
+
+def table(request: HttpRequest, case_uuid, version: int | None = None) -> HttpResponse:
+    case = _get_case(request, case_uuid, allowed=permissions.can_read)
+    tables = list(case.risk_tables.select_related("completed_by").order_by("-version"))
+    if version is None:
+        shown = next((t for t in tables if t.state != TableState.SUPERSEDED), None)
+    else:
+        shown = next((t for t in tables if t.version == version), None)
+        if shown is None:
+            raise Http404
+    rows = list(shown.rows.all()) if shown else []
+    people = {p.pk: p for p in case.people.all()}
+    assessments = {a.child_id: a for a in ChildAssessment.objects.filter(child__case=case)}
+    children = [
+        (person, assessments.get(person.pk))
+        for person in people.values()
+        if person.relation == Person.Relation.CHILD or person.is_minor
+    ]
+    editable = permissions.can_edit(case, request.user)
+    audit.record(request, "risk_table.viewed", case, f"v{shown.version}" if shown else "")
+    return render(
+        request,
+        "risk/table.html",
+        {
+            "case": case,
+            "table": shown,
+            "tables": tables,
+            "rows": rows,
+            "overall": scale.overall(row.level for row in rows),
+            "editable": editable and (shown is None or shown.state != TableState.SUPERSEDED),
+            "children": children,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def row(request: HttpRequest, case_uuid, row_uuid=None) -> HttpResponse:
+    case = _get_case(request, case_uuid, allowed=permissions.can_edit)
+    instance = None
+    if row_uuid is not None:
+        instance = (
+            RiskRow.objects.select_related("table").filter(uuid=row_uuid, table__case=case).first()
+        )
+        if instance is None:
+            raise Http404
+    form = RiskRowForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            if instance is None:
+                services.add_row(case, by=request.user, **fields)
+            else:
+                services.change_row(instance, by=request.user, **fields)
+        except services.RiskError as error:
+            return _failed(request, case, error)
+        messages.success(request, _("The risk was saved."))
+        return _back(case)
+    return render(
+        request,
+        "referrals/form.html",
+        {
+            "case": case,
+            "form": form,
+            "title": _("Add a risk") if instance is None else _("Change the risk"),
+            "submit_label": _("Save the risk"),
+            "cancel_url": "risk:table",
+        },
+    )
+
+
+@require_POST
+def delete_row(request: HttpRequest, case_uuid, row_uuid) -> HttpResponse:
+    case = _get_case(request, case_uuid, allowed=permissions.can_edit)
+    instance = RiskRow.objects.filter(uuid=row_uuid, table__case=case).first()
+    if instance is None:
+        raise Http404
+    try:
+        services.delete_row(instance, by=request.user)
+    except services.RiskError as error:
+        return _failed(request, case, error)
+    messages.success(request, _("The risk was removed."))
+    return _back(case)
+
+
+@require_http_methods(["GET", "POST"])
+def complete(request: HttpRequest, case_uuid) -> HttpResponse:
+    case = _get_case(request, case_uuid, allowed=permissions.can_edit)
+    if request.method == "POST":
+        try:
+            services.complete_table(case, by=request.user)
+        except services.RiskError as error:
+            return _failed(request, case, error)
+        messages.success(request, _("The risk table is completed and signed with your name."))
+        return _back(case)
+    return render(
+        request,
+        "referrals/form.html",
+        {
+            "case": case,
+            "form": None,
+            "title": _("Complete and sign the risk table"),
+            "submit_label": _("Complete and sign"),
+            "intro": _(
+                "The table is then locked and signed with your name and today's date. A later "
+                "change starts a new version; this one stays readable."
+            ),
+        },
+    )
+
+
+@require_POST
+def new_version(request: HttpRequest, case_uuid) -> HttpResponse:
+    case = _get_case(request, case_uuid, allowed=permissions.can_edit)
+    services.start_new_version(case, by=request.user)
+    messages.success(request, _("A new version was started from the completed table."))
+    return _back(case)
+
+
+def table_pdf(request: HttpRequest, case_uuid, version: int) -> HttpResponse:
+    from ampcase.lib.pdf import pdf_response, render_pdf
+
+    case = _get_case(request, case_uuid, allowed=permissions.can_read)
+    shown = (
+        RiskTable.objects.filter(case=case, version=version).select_related("completed_by").first()
+    )
+    if shown is None or shown.state == TableState.DRAFT:
+        raise Http404
+    language = request.GET.get("lang", "sv")
+    language = language if language in {"sv", "en"} else "sv"
+    rows = list(shown.rows.all())
+    pdf = render_pdf(
+        "pdf/risk_table.html",
+        {
+            "case": case,
+            "table": shown,
+            "rows": rows,
+            "overall": scale.overall(r.level for r in rows),
+        },
+        language=language,
+    )
+    audit.record(request, "risk_table.downloaded", case, f"v{version} {language}")
+    return pdf_response(pdf, f"{case.reference}-risk-v{version}-{language}")
+
+
+@require_http_methods(["GET", "POST"])
+def child_assessment(request: HttpRequest, case_uuid, person_uuid) -> HttpResponse:
+    case = _get_case(request, case_uuid, allowed=permissions.can_edit)
+    child = Person.objects.filter(uuid=person_uuid, case=case).first()
+    if child is None or child not in services.children_to_assess(case):
+        raise Http404
+    existing = ChildAssessment.objects.filter(child=child).first()
+    separated = child.relation == Person.Relation.RETURNEE
+    form = ChildAssessmentForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=existing,
+        separated=separated,
+        needs_document=existing is None or existing.best_interests_id is None,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        document = data.pop("best_interests_file", None)
+        try:
+            services.save_child_assessment(
+                child, by=request.user, best_interests=document or None, **data
+            )
+        except services.RiskError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The child's assessment was saved."))
+            return _back(case)
+    return render(
+        request,
+        "referrals/form.html",
+        {
+            "case": case,
+            "form": form,
+            "title": _("Assessment of %(name)s") % {"name": child.given_name},
+            "submit_label": _("Save the assessment"),
+            "multipart": True,
+        },
+    )
