@@ -34,7 +34,9 @@ def _where(request: HttpRequest) -> str:
 
 
 def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
-    audit.record(request, "access.denied", summary=_where(request))
+    # A service that refused has already recorded the denial, with the object it concerned.
+    if not getattr(exception, "audited", False):
+        audit.record(request, "access.denied", summary=_where(request))
     return render(request, "403.html", status=403)
 
 

@@ -8,6 +8,7 @@ object permissions in line with the new state.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import date
 
@@ -34,6 +35,33 @@ from .models import (
     EligibilityAssessment,
     Person,
 )
+
+
+class Denied(PermissionDenied):
+    """A refusal to be audited once the service's transaction has been rolled back."""
+
+    def __init__(self, case: Case, actor, what: str):
+        super().__init__(what)
+        self.case, self.actor, self.what = case, actor, what
+        self.audited = False
+
+
+def service(func):
+    """Run a service in one transaction. A refusal (`Denied`) rolls the transaction back and
+    is then written to the audit trail, outside it, by the outermost service only."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            with transaction.atomic():
+                return func(*args, **kwargs)
+        except Denied as denied:
+            if not denied.audited and not transaction.get_connection().in_atomic_block:
+                audit.record(None, "access.denied", denied.case, denied.what, actor=denied.actor)
+                denied.audited = True
+            raise
+
+    return wrapper
 
 
 class CaseError(Exception):
@@ -103,8 +131,13 @@ def submission_problems(case: Case) -> list[str]:
     return problems
 
 
-def _locked(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("region").get(pk=case.pk)
+def _locked(case: Case, by=None) -> Case:
+    """The case row, locked until the transaction ends. The actor's cached permissions are
+    dropped: whatever was read before the lock (say, by the view) may be stale by now."""
+    locked = Case.objects.select_for_update().select_related("region").get(pk=case.pk)
+    if by is not None:
+        permissions.forget_perms(by)
+    return locked
 
 
 def _log(case: Case, by, action: str, note: str = "", from_state: str = "") -> None:
@@ -122,7 +155,7 @@ def _log(case: Case, by, action: str, note: str = "", from_state: str = "") -> N
 
 def _run(case: Case, by, name: str, action: str, note: str = "", **kwargs) -> Case:
     """Lock, check, transition, log, sync permissions. Must run inside `transaction.atomic`."""
-    locked = _locked(case)
+    locked = _locked(case, by)
     permissions.forget_perms(by)
     method = getattr(locked, name)
     if not can_proceed(method):
@@ -134,8 +167,7 @@ def _run(case: Case, by, name: str, action: str, note: str = "", **kwargs) -> Ca
             % {"state": locked.get_state_display()}
         )
     if not has_transition_perm(method, by):
-        audit.record(None, "access.denied", locked, name, actor=by)
-        raise PermissionDenied
+        raise Denied(locked, by, name)
     from_state = locked.state
     method(**kwargs)
     try:
@@ -154,11 +186,10 @@ def _run(case: Case, by, name: str, action: str, note: str = "", **kwargs) -> Ca
 
 def _require(allowed: bool, case: Case, by, what: str) -> None:
     if not allowed:
-        audit.record(None, "access.denied", case, what, actor=by)
-        raise PermissionDenied
+        raise Denied(case, by, what)
 
 
-@transaction.atomic
+@service
 def log_referral(
     *,
     by,
@@ -175,9 +206,7 @@ def log_referral(
 ) -> Case:
     """A referrer (or the coordinator) logs a first contact to a region, with the person's
     consent to share their details between Swedish authorities."""
-    if not permissions.can_log_referral(by):
-        raise PermissionDenied
-    if by.organisation is None:
+    if not permissions.can_log_referral(by) or by.organisation is None:
         raise PermissionDenied
     case = Case.objects.create(
         reference=Case.allocate_reference(),
@@ -212,12 +241,12 @@ def log_referral(
     return case
 
 
-@transaction.atomic
+@service
 def start_screening(case: Case, *, by) -> Case:
     return _run(case, by, "start_screening", "case.screening_started")
 
 
-@transaction.atomic
+@service
 def record_consent(
     case: Case,
     *,
@@ -230,7 +259,7 @@ def record_consent(
 ) -> Consent:
     """Add an entry to the consent ledger. Withdrawing consent to share with IOM takes IOM's
     access to the identity away at once."""
-    case = _locked(case)
+    case = _locked(case, by)
     _require(permissions.can_work(case, by), case, by, "record_consent")
     entry = Consent.objects.create(
         case=case,
@@ -246,10 +275,10 @@ def record_consent(
     return entry
 
 
-@transaction.atomic
+@service
 def share_for_consultation(case: Case, *, by) -> Case:
     """Let IOM Finland see the case under its pseudonym, before consent, to discuss it."""
-    case = _locked(case)
+    case = _locked(case, by)
     _require(permissions.can_work(case, by), case, by, "share_for_consultation")
     if case.consultation_shared_at is None:
         case.consultation_shared_at = timezone.now()
@@ -259,7 +288,7 @@ def share_for_consultation(case: Case, *, by) -> Case:
     return case
 
 
-@transaction.atomic
+@service
 def assess_eligibility(
     case: Case,
     *,
@@ -271,7 +300,7 @@ def assess_eligibility(
     notes: str = "",
 ) -> EligibilityAssessment:
     """Record the screening and move the case to preparing, or to not eligible."""
-    case = _locked(case)
+    case = _locked(case, by)
     if case.state != CaseState.SCREENING:
         raise CaseError(_("Eligibility is assessed while the case is in screening."))
     _require(permissions.can_work(case, by), case, by, "assess_eligibility")
@@ -300,11 +329,11 @@ def set_risk_level(case: Case, level: int | None) -> None:
     case.risk_level = level
 
 
-@transaction.atomic
+@service
 def save_person(case: Case, *, by, person: Person | None = None, **fields) -> Person:
     """Change the returnee's or a child's details, or add an accompanying child (no
     `person`). Identity data: only the case's coordinators, and only while the case is open."""
-    case = _locked(case)
+    case = _locked(case, by)
     _require(permissions.can_work(case, by), case, by, "save_person")
     if person is None:
         person = Person.objects.create(case=case, relation=Person.Relation.CHILD, **fields)
@@ -319,9 +348,9 @@ def save_person(case: Case, *, by, person: Person | None = None, **fields) -> Pe
     return person
 
 
-@transaction.atomic
+@service
 def save_application(case: Case, *, by, destination_country: str, **fields) -> Application:
-    case = _locked(case)
+    case = _locked(case, by)
     if case.state != CaseState.PREPARING:
         raise CaseError(_("The application can be changed while the case is being prepared."))
     _require(permissions.can_work(case, by), case, by, "save_application")
@@ -334,11 +363,11 @@ def save_application(case: Case, *, by, destination_country: str, **fields) -> A
     return application
 
 
-@transaction.atomic
+@service
 def submit_case(case: Case, *, by) -> Case:
     """Submit to IOM Finland. Refused, with every missing condition listed, unless all the
     conditions of DESIGN.md section 5 hold."""
-    locked = _locked(case)
+    locked = _locked(case, by)
     if locked.state == CaseState.PREPARING and permissions.can_work(locked, by):
         problems = submission_problems(locked)
         if problems:
@@ -359,27 +388,27 @@ def _decide(case: Case, by, name: str, outcome: str, message: str) -> Case:
     return locked
 
 
-@transaction.atomic
+@service
 def request_changes(case: Case, *, by, message: str) -> Case:
     if not message.strip():
         raise CaseError(_("Say what needs to change."))
     return _decide(case, by, "request_changes", Decision.Outcome.CHANGES_REQUESTED, message)
 
 
-@transaction.atomic
+@service
 def approve_case(case: Case, *, by, message: str = "") -> Case:
     """The joint decision: the coordinator who submitted and IOM Finland's caseworker."""
     return _decide(case, by, "approve", Decision.Outcome.APPROVED, message)
 
 
-@transaction.atomic
+@service
 def reject_case(case: Case, *, by, reason: str) -> Case:
     if not reason.strip():
         raise CaseError(_("Give the reason for the rejection."))
     return _decide(case, by, "reject", Decision.Outcome.REJECTED, reason)
 
 
-@transaction.atomic
+@service
 def withdraw_case(case: Case, *, by, on: date, reason: str) -> Case:
     """The returnee withdraws; the case leaves every work queue."""
     if not reason.strip():
@@ -389,10 +418,10 @@ def withdraw_case(case: Case, *, by, on: date, reason: str) -> Case:
     return _run(case, by, "withdraw", "case.withdrawn", reason, on=on, reason=reason)
 
 
-@transaction.atomic
+@service
 def assign_social_worker(case: Case, *, by, social_worker) -> Case:
     """Give one social worker access to this case alone (or take it away with None)."""
-    case = _locked(case)
+    case = _locked(case, by)
     _require(permissions.can_work(case, by), case, by, "assign_social_worker")
     if social_worker is not None and not (
         social_worker.is_active
@@ -407,10 +436,10 @@ def assign_social_worker(case: Case, *, by, social_worker) -> Case:
     return case
 
 
-@transaction.atomic
+@service
 def transfer_case(case: Case, *, by, region: Region) -> Case:
     """Move the case to another region: its coordinators gain access, the old ones lose it."""
-    case = _locked(case)
+    case = _locked(case, by)
     _require(permissions.can_work(case, by), case, by, "transfer_case")
     if region.pk == case.region_id:
         raise CaseError(_("The case is already in that region."))
@@ -433,7 +462,7 @@ def add_document(
     key = storage.store(document)
     try:
         with transaction.atomic():
-            locked = _locked(case)
+            locked = _locked(case, by)
             _require(allowed(locked, by), locked, by, "add_document")
             row = Document.objects.create(
                 case=locked,

@@ -3,14 +3,13 @@ check, change, log and audit in the same transaction."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from ampcase import audit
+from referrals import permissions as case_permissions
 from referrals import services as case_services
 from referrals.models import Case, CaseEvent, Document, Person
 
@@ -27,9 +26,10 @@ ROW_FIELDS = ("where", "threat", "description", "likelihood", "impact", "mitigat
 
 def _locked_case(case: Case, by) -> Case:
     locked = Case.objects.select_for_update().get(pk=case.pk)
+    # Read permissions again under the lock: the cached ones may predate a change.
+    case_permissions.forget_perms(by)
     if not permissions.can_edit(locked, by):
-        audit.record(None, "access.denied", locked, "risk", actor=by)
-        raise PermissionDenied
+        raise case_services.Denied(locked, by, "risk")
     return locked
 
 
@@ -73,7 +73,7 @@ def _check_scale(fields: dict) -> None:
         raise RiskError(_("Likelihood and impact must each be between 1 and 4.")) from error
 
 
-@transaction.atomic
+@case_services.service
 def add_row(case: Case, *, by, **fields) -> RiskRow:
     case = _locked_case(case, by)
     _check_scale(fields)
@@ -91,7 +91,7 @@ def _locked_draft_row(row: RiskRow, by) -> tuple[Case, RiskRow]:
     return case, row
 
 
-@transaction.atomic
+@case_services.service
 def change_row(row: RiskRow, *, by, **fields) -> RiskRow:
     case, row = _locked_draft_row(row, by)
     _check_scale(fields)
@@ -102,7 +102,7 @@ def change_row(row: RiskRow, *, by, **fields) -> RiskRow:
     return row
 
 
-@transaction.atomic
+@case_services.service
 def delete_row(row: RiskRow, *, by) -> None:
     case, row = _locked_draft_row(row, by)
     version = row.table.version
@@ -110,14 +110,14 @@ def delete_row(row: RiskRow, *, by) -> None:
     _event(case, by, "risk_row.deleted", f"v{version}")
 
 
-@transaction.atomic
+@case_services.service
 def start_new_version(case: Case, *, by) -> RiskTable:
     """Unlock a completed table for changes: a new draft version with the same rows."""
     case = _locked_case(case, by)
     return _draft(case, by)
 
 
-@transaction.atomic
+@case_services.service
 def complete_table(case: Case, *, by) -> RiskTable:
     """Lock and sign the draft; it supersedes the version completed before it."""
     case = _locked_case(case, by)
@@ -141,7 +141,7 @@ def complete_table(case: Case, *, by) -> RiskTable:
     return draft
 
 
-@transaction.atomic
+@case_services.service
 def save_child_assessment(child: Person, *, by, best_interests=None, **fields) -> ChildAssessment:
     """The child risk and protection assessment, with the written best-interests assessment
     (a validated upload, see `ampcase.lib.documents`) when one is given."""
