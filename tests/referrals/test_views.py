@@ -30,14 +30,55 @@ def _queries(client, url) -> int:
     return len(captured)
 
 
-def test_case_list_costs_the_same_for_10_or_40_cases(coordinator_client):
-    for _ in range(10):
-        make_case()
+def _bulk_cases(count: int, referrer) -> None:
+    """`count` Stockholm cases with a returnee and the region's grants, in a few statements."""
+    from django.contrib.auth.models import Permission
+
+    from ampcase.accounts.scopes import region_group
+    from referrals.models import CaseGroupObjectPermission
+
+    numbers = [Case.allocate_reference() for _ in range(count)]
+    cases = Case.objects.bulk_create(
+        Case(
+            reference=ref,
+            pseudonym="P",
+            region=region("stockholm"),
+            referred_by=referrer,
+            referring_organisation=referrer.organisation,
+        )
+        for ref in numbers
+    )
+    Person.objects.bulk_create(
+        Person(
+            case=case,
+            relation="returnee",
+            given_name="Åsa",
+            family_name="Öberg",
+            date_of_birth=dt.date(1990, 1, 1),
+        )
+        for case in cases
+    )
+    group = region_group(region("stockholm"))
+    perms = Permission.objects.filter(
+        content_type__app_label="referrals", codename__in=["view_case", "view_identity"]
+    )
+    CaseGroupObjectPermission.objects.bulk_create(
+        CaseGroupObjectPermission(content_object=case, group=group, permission=perm)
+        for case in cases
+        for perm in perms
+    )
+
+
+def test_case_list_costs_the_same_for_10_or_1000_cases(coordinator_client, referrer):
+    _bulk_cases(10, referrer)
+    # The first request of a process also looks up the permission ids once; measure after it.
+    coordinator_client.get(reverse("referrals:cases"))
     few = _queries(coordinator_client, reverse("referrals:cases"))
-    for _ in range(30):
-        make_case(CaseState.SCREENING)
+    _bulk_cases(990, referrer)
     many = _queries(coordinator_client, reverse("referrals:cases"))
     assert few == many
+    page = coordinator_client.get(reverse("referrals:cases"))
+    assert page.context["page"].paginator.count == 1000
 
 
 def test_case_page_costs_the_same_with_1_or_20_documents(coordinator_client):
