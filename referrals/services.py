@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from ampcase import audit
@@ -80,13 +81,19 @@ SubmissionCheck = Callable[[Case], list[str]]
 _SUBMISSION_CHECKS: list[SubmissionCheck] = []
 
 
-def register_submission_check(check: SubmissionCheck) -> SubmissionCheck:
+def register_submission_check(check: SubmissionCheck, label=None) -> SubmissionCheck:
+    """Add a condition of submission; `label` names it in the case page's task list."""
     if check not in _SUBMISSION_CHECKS:
+        check.task_label = label or check.__name__
         _SUBMISSION_CHECKS.append(check)
     return check
 
 
-@register_submission_check
+def submission_check(label):
+    return lambda check: register_submission_check(check, label)
+
+
+@submission_check(gettext_lazy("Eligibility screening"))
 def _eligibility_passed(case: Case) -> list[str]:
     assessment = EligibilityAssessment.objects.filter(case=case).first()
     if assessment is None or not assessment.is_eligible:
@@ -94,14 +101,14 @@ def _eligibility_passed(case: Case) -> list[str]:
     return []
 
 
-@register_submission_check
+@submission_check(gettext_lazy("Consent to share with IOM Finland"))
 def _consent_to_share_with_iom(case: Case) -> list[str]:
     if not permissions.current_consents(case).get(ConsentPurpose.IOM_FINLAND):
         return [_("There is no consent to share the case with IOM Finland.")]
     return []
 
 
-@register_submission_check
+@submission_check(gettext_lazy("Application signed, with interpreter, and uploaded"))
 def _application_signed(case: Case) -> list[str]:
     application = Application.objects.filter(case=case).first()
     if application is None:
@@ -121,6 +128,12 @@ def _application_signed(case: Case) -> list[str]:
     if not case.documents.filter(kind="signed_application").exists():
         problems.append(_("The signed application has not been uploaded."))
     return problems
+
+
+def submission_tasks(case: Case) -> list[tuple[str, list[str]]]:
+    """(task, what is still missing) for every submission condition: the case page's task
+    list. A task with nothing missing is done."""
+    return [(check.task_label, check(case)) for check in _SUBMISSION_CHECKS]
 
 
 def submission_problems(case: Case) -> list[str]:

@@ -209,6 +209,13 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
         "events": list(case.events.select_related("actor")),
         "actions": _actions(case, request.user),
         "links": [found for link in CASE_LINKS if (found := link(case, request.user))],
+        # What the next step needs, for those preparing it.
+        "tasks": (
+            services.submission_tasks(case)
+            if case.state in {CaseState.SCREENING, CaseState.PREPARING}
+            and permissions.can_work(case, request.user)
+            else []
+        ),
         "can_work": permissions.can_work(case, request.user),
     }
     audit.record(request, "case.viewed", case, "identity" if identity else "pseudonym")

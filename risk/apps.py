@@ -15,5 +15,7 @@ class RiskConfig(AppConfig):
         from .services import submission_problems
         from .views import case_link
 
-        register_submission_check(submission_problems)
+        register_submission_check(
+            submission_problems, _("Risk table completed, and both assessments for every child")
+        )
         register_case_link(case_link)

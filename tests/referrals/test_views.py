@@ -391,3 +391,14 @@ def test_trafficking_screening_needs_a_form_of_exploitation(coordinator_client):
     case.refresh_from_db()
     assert case.state == CaseState.PREPARING
     assert case.eligibility.exploitation == ["begging", "sexual"]
+
+
+def test_case_page_lists_what_submission_still_needs(coordinator_client):
+    case = make_case(CaseState.PREPARING)
+    page = coordinator_client.get(reverse("referrals:case", args=[case.uuid]))
+    tasks = page.context["tasks"]
+    assert len(tasks) == 4
+    assert all(missing for _label, missing in tasks)
+    ready = make_ready_to_submit(make_case(CaseState.PREPARING))
+    page = coordinator_client.get(reverse("referrals:case", args=[ready.uuid]))
+    assert not any(missing for _label, missing in page.context["tasks"])
