@@ -202,6 +202,14 @@ def can_work(case: Case, user) -> bool:
     return user.has_role(Role.REGION_COORDINATOR) and WORK in case_perms(user, case)
 
 
+def can_record_consent(case: Case, user) -> bool:
+    """The region's coordinators record consent while they work on the case, and record a
+    withdrawal of consent at any time, final states included: a withdrawal must always be
+    possible, and it takes IOM's access to the identity away."""
+    perms = case_perms(user, case)
+    return user.has_role(Role.REGION_COORDINATOR) and (WORK in perms or IDENTITY in perms)
+
+
 def can_decide(case: Case, user) -> bool:
     return user.has_role(Role.IOM_CASEWORKER) and DECIDE in case_perms(user, case)
 

@@ -9,6 +9,7 @@ object permissions in line with the new state.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from datetime import date
 
@@ -47,20 +48,28 @@ class Denied(PermissionDenied):
         self.audited = False
 
 
+_service_depth = threading.local()
+
+
 def service(func):
-    """Run a service in one transaction. A refusal (`Denied`) rolls the transaction back and
-    is then written to the audit trail, outside it, by the outermost service only."""
+    """Run a service in one transaction (a savepoint inside another service). A refusal
+    (`Denied`) rolls it back; the outermost service then writes the refusal to the audit
+    trail, after the rollback, so that the record is kept."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
+        depth = getattr(_service_depth, "value", 0)
+        _service_depth.value = depth + 1
         try:
             with transaction.atomic():
                 return func(*args, **kwargs)
         except Denied as denied:
-            if not denied.audited and not transaction.get_connection().in_atomic_block:
+            if depth == 0 and not denied.audited:
                 audit.record(None, "access.denied", denied.case, denied.what, actor=denied.actor)
                 denied.audited = True
             raise
+        finally:
+            _service_depth.value = depth
 
     return wrapper
 
@@ -273,7 +282,9 @@ def record_consent(
     """Add an entry to the consent ledger. Withdrawing consent to share with IOM takes IOM's
     access to the identity away at once."""
     case = _locked(case, by)
-    _require(permissions.can_work(case, by), case, by, "record_consent")
+    _require(permissions.can_record_consent(case, by), case, by, "record_consent")
+    if given and not permissions.can_work(case, by):
+        raise CaseError(_("This case is closed: consent can only be withdrawn now."))
     entry = Consent.objects.create(
         case=case,
         purpose=purpose,

@@ -174,7 +174,6 @@ def _actions(case: Case, user) -> list[tuple[str, str, str]]:
         if case.state == CaseState.PREPARING:
             items.append((url("application"), _("Fill in the application"), "link"))
             items.append((url("submit"), _("Check and submit to IOM Finland"), "link"))
-        items.append((url("consent"), _("Record consent"), "link"))
         items.append((url("child-new"), _("Add an accompanying child"), "link"))
         if case.consultation_shared_at is None and case.submitted_at is None:
             items.append((url("consultation"), _("Consult IOM Finland anonymously"), "link"))
@@ -183,6 +182,8 @@ def _actions(case: Case, user) -> list[tuple[str, str, str]]:
         items.append((url("transfer"), _("Transfer to another region"), "link"))
         if case.state in _WITHDRAWABLE:
             items.append((url("withdraw"), _("Record withdrawal"), "link"))
+    if permissions.can_record_consent(case, user):
+        items.append((url("consent"), _("Record consent or its withdrawal"), "link"))
     if permissions.can_decide(case, user):
         items.append((url("approve"), _("Approve"), "link"))
         items.append((url("request-changes"), _("Ask for changes"), "link"))
@@ -279,10 +280,13 @@ def eligibility(request: HttpRequest, case_uuid) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def consent(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_work)
+    case = _get_case(request, case_uuid, allowed=permissions.can_record_consent)
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.record_consent(case, by=request.user, **form.cleaned_data)
+        try:
+            services.record_consent(case, by=request.user, **form.cleaned_data)
+        except services.CaseError as error:
+            return _failed(request, case, error)
         return _done(request, case, _("The consent was recorded."))
     return _form_page(
         request,

@@ -308,3 +308,49 @@ def test_superuser_gets_no_case_content_by_default(db):
     root = User.objects.create(username="root", is_superuser=True, is_staff=True)
     make_case()
     assert list(cases_for(root)) == []
+
+
+@pytest.mark.parametrize("ending", ["rejected", "withdrawn"])
+def test_consent_can_be_withdrawn_after_the_case_ended(
+    stockholm_coordinator, iom_caseworker, ending
+):
+    case = make_case(CaseState.SUBMITTED)
+    add_consent(case)
+    if ending == "rejected":
+        case = services.reject_case(case, by=iom_caseworker, reason="Inte frivilligt.")
+    else:
+        case = services.withdraw_case(
+            case, by=stockholm_coordinator, on=dt.date(2026, 11, 22), reason="Stannar."
+        )
+    assert "view_identity" in perms(iom_caseworker, case)
+    services.record_consent(
+        case,
+        by=stockholm_coordinator,
+        purpose="iom_finland",
+        given=False,
+        decided_on=dt.date(2026, 11, 22),
+        method="written",
+    )
+    assert "view_identity" not in perms(iom_caseworker, case)
+
+
+def test_consent_cannot_be_given_on_an_ended_case(stockholm_coordinator):
+    case = make_case(CaseState.REJECTED)
+    with pytest.raises(services.CaseError):
+        services.record_consent(
+            case,
+            by=stockholm_coordinator,
+            purpose="iom_finland",
+            given=True,
+            decided_on=dt.date(2026, 11, 22),
+            method="written",
+        )
+
+
+def test_refused_transition_leaves_an_audited_denial(syd_coordinator):
+    case = make_case()
+    with pytest.raises(PermissionDenied):
+        services.start_screening(case, by=syd_coordinator)
+    assert AuditEvent.objects.filter(
+        action="access.denied", object_id=str(case.pk), actor=syd_coordinator
+    ).exists()
