@@ -205,6 +205,8 @@ def child_assessment(request: HttpRequest, case_uuid, person_uuid) -> HttpRespon
         separated=separated,
         needs_document=existing is None or existing.best_interests_id is None,
     )
+    if request.method == "GET":
+        audit.record(request, "child_assessment.viewed", case, "existing" if existing else "new")
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         document = data.pop("best_interests_file", None)

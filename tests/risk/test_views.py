@@ -203,3 +203,23 @@ def test_case_page_shows_a_high_risk(stockholm_coordinator):
     client = sign_in(Client(), stockholm_coordinator)
     page = client.get(reverse("referrals:case", args=[case.uuid])).content.decode()
     assert 'class="risk-high"' in page
+
+
+def test_viewing_a_childs_assessment_is_audited(stockholm_coordinator, cases):
+    from ampcase.audit.models import AuditEvent
+
+    case = cases["preparing"]
+    child = case.people.get(relation="child")
+    client = sign_in(Client(), stockholm_coordinator)
+    client.get(reverse("risk:child-assessment", args=[case.uuid, child.uuid]))
+    assert AuditEvent.objects.filter(
+        action="child_assessment.viewed", actor=stockholm_coordinator, object_id=str(case.pk)
+    ).exists()
+
+
+def test_viewing_the_risk_table_is_audited(stockholm_coordinator, cases):
+    from ampcase.audit.models import AuditEvent
+
+    case = cases["preparing"]
+    sign_in(Client(), stockholm_coordinator).get(reverse("risk:table", args=[case.uuid]))
+    assert AuditEvent.objects.filter(action="risk_table.viewed", object_id=str(case.pk)).exists()
