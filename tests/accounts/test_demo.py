@@ -58,3 +58,15 @@ def test_seed_demo_creates_cases_in_every_state():
     assert set(Case.objects.values_list("state", flat=True)) == set(CaseState.values)
     call_command("seed_demo", "--force")
     assert Case.objects.count() == len(CaseState.values)
+
+
+def test_demo_cases_that_were_submitted_have_a_completed_risk_table():
+    from referrals.models import Case, CaseState
+    from risk.models import TableState
+
+    call_command("seed_demo", "--force")
+    submitted = Case.objects.get(state=CaseState.SUBMITTED)
+    assert submitted.risk_tables.get().state == TableState.COMPLETED
+    assert submitted.risk_level == 3
+    call_command("seed_demo", "--force")
+    assert submitted.risk_tables.count() == 1
