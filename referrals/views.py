@@ -58,8 +58,9 @@ def register_case_link(link):
     return link
 
 
-def _get_case(request: HttpRequest, case_uuid, *, allowed=None) -> Case:
-    """The case, if the user may see it (else 404) and, with `allowed`, act on it (else 403)."""
+def get_case(request: HttpRequest, case_uuid, *, allowed=None) -> Case:
+    """The case, if the user may see it (else 404) and, with `allowed`, act on it (else 403).
+    Every case view starts here, the risk app's included."""
     case = Case.objects.select_related("region", "social_worker").filter(uuid=case_uuid).first()
     if case is None or not permissions.can_view(case, request.user):
         if case is not None:
@@ -195,7 +196,7 @@ _WITHDRAWABLE = frozenset(WITHDRAWABLE)
 
 
 def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid)
+    case = get_case(request, case_uuid)
     identity = permissions.can_see_identity(case, request.user)
     people = list(case.people.all()) if identity else []
     context = {
@@ -237,7 +238,7 @@ def _failed(request: HttpRequest, case: Case, error: services.CaseError) -> Http
 
 @require_POST
 def start_screening(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, allowed=permissions.can_work)
     try:
         services.start_screening(case, by=request.user)
     except services.CaseError as error:
@@ -255,7 +256,7 @@ def _form_page(request, case, form, title, submit_label, intro=""):
 
 @require_http_methods(["GET", "POST"])
 def eligibility(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, allowed=permissions.can_work)
     form = EligibilityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -280,7 +281,7 @@ def eligibility(request: HttpRequest, case_uuid) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def consent(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_record_consent)
+    case = get_case(request, case_uuid, allowed=permissions.can_record_consent)
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -300,7 +301,7 @@ def consent(request: HttpRequest, case_uuid) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def application(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, allowed=permissions.can_work)
     existing = Application.objects.filter(case=case).first()
     form = ApplicationForm(
         request.POST or None,
@@ -320,7 +321,7 @@ def application(request: HttpRequest, case_uuid) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def submit(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, allowed=permissions.can_work)
     if request.method == "POST":
         try:
             services.submit_case(case, by=request.user)
@@ -381,7 +382,7 @@ _CONFIRMED = {
 @require_http_methods(["GET", "POST"])
 def confirmed_action(request: HttpRequest, case_uuid, action: str) -> HttpResponse:
     allowed, form_class, run, title, intro, done = _CONFIRMED[action]
-    case = _get_case(request, case_uuid, allowed=allowed)
+    case = get_case(request, case_uuid, allowed=allowed)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -394,7 +395,7 @@ def confirmed_action(request: HttpRequest, case_uuid, action: str) -> HttpRespon
 
 @require_http_methods(["GET", "POST"])
 def consultation(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, allowed=permissions.can_work)
     if request.method == "POST":
         services.share_for_consultation(case, by=request.user)
         return _done(request, case, _("IOM Finland can now see the case under its pseudonym."))
@@ -413,7 +414,7 @@ def consultation(request: HttpRequest, case_uuid) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def assign(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, allowed=permissions.can_work)
     candidates = User.objects.filter(
         is_active=True,
         groups__name=Role.SOCIAL_WORKER,
@@ -435,7 +436,7 @@ def assign(request: HttpRequest, case_uuid) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def transfer(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, allowed=permissions.can_work)
     form = TransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -456,7 +457,7 @@ def transfer(request: HttpRequest, case_uuid) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def document_upload(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, allowed=permissions.can_work)
     form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         services.add_document(
@@ -483,7 +484,7 @@ def document_download(request: HttpRequest, case_uuid, document_uuid) -> HttpRes
     """Documents hold personal data: served only to those who may see the identity."""
     from ampcase.lib.documents import document_response
 
-    case = _get_case(request, case_uuid, allowed=permissions.can_see_identity)
+    case = get_case(request, case_uuid, allowed=permissions.can_see_identity)
     document = Document.objects.filter(case=case, uuid=document_uuid).first()
     if document is None:
         raise Http404
@@ -499,7 +500,7 @@ def application_pdf(request: HttpRequest, case_uuid) -> HttpResponse:
     """The application as a PDF in Swedish or English, ready to send."""
     from ampcase.lib.pdf import pdf_response, render_pdf
 
-    case = _get_case(request, case_uuid, allowed=permissions.can_see_identity)
+    case = get_case(request, case_uuid, allowed=permissions.can_see_identity)
     application = Application.objects.filter(case=case).first()
     if application is None:
         raise Http404
@@ -521,7 +522,7 @@ def application_pdf(request: HttpRequest, case_uuid) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def person_edit(request: HttpRequest, case_uuid, person_uuid=None) -> HttpResponse:
     """Edit the returnee's or a child's details; without a person, add a child."""
-    case = _get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, allowed=permissions.can_work)
     person = None
     if person_uuid is not None:
         person = Person.objects.filter(case=case, uuid=person_uuid).first()

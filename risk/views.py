@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -11,24 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ampcase import audit
-from referrals import permissions as case_permissions
 from referrals.models import Case, Person
+from referrals.views import get_case
 
 from . import permissions, scale, services
 from .forms import ChildAssessmentForm, RiskRowForm
 from .models import ChildAssessment, RiskRow, RiskTable, TableState
-
-
-def _get_case(request: HttpRequest, case_uuid, *, allowed) -> Case:
-    """404 for a case the user may not see; 403 for one they see but may not use here."""
-    case = Case.objects.select_related("region").filter(uuid=case_uuid).first()
-    if case is None or not case_permissions.can_view(case, request.user):
-        if case is not None:
-            audit.record(request, "access.denied", case, "risk, not in scope")
-        raise Http404
-    if not allowed(case, request.user):
-        raise PermissionDenied
-    return case
 
 
 def case_link(case: Case, user) -> tuple[str, str] | None:
@@ -48,7 +35,7 @@ def _failed(request, case, error: services.RiskError):
 
 
 def table(request: HttpRequest, case_uuid, version: int | None = None) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_read)
+    case = get_case(request, case_uuid, allowed=permissions.can_read)
     tables = list(case.risk_tables.select_related("completed_by").order_by("-version"))
     if version is None:
         shown = next((t for t in tables if t.state != TableState.SUPERSEDED), None)
@@ -83,7 +70,7 @@ def table(request: HttpRequest, case_uuid, version: int | None = None) -> HttpRe
 
 @require_http_methods(["GET", "POST"])
 def row(request: HttpRequest, case_uuid, row_uuid=None) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_edit)
+    case = get_case(request, case_uuid, allowed=permissions.can_edit)
     instance = None
     if row_uuid is not None:
         instance = (
@@ -118,7 +105,7 @@ def row(request: HttpRequest, case_uuid, row_uuid=None) -> HttpResponse:
 
 @require_POST
 def delete_row(request: HttpRequest, case_uuid, row_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_edit)
+    case = get_case(request, case_uuid, allowed=permissions.can_edit)
     instance = RiskRow.objects.filter(uuid=row_uuid, table__case=case).first()
     if instance is None:
         raise Http404
@@ -132,7 +119,7 @@ def delete_row(request: HttpRequest, case_uuid, row_uuid) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def complete(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_edit)
+    case = get_case(request, case_uuid, allowed=permissions.can_edit)
     if request.method == "POST":
         try:
             services.complete_table(case, by=request.user)
@@ -158,7 +145,7 @@ def complete(request: HttpRequest, case_uuid) -> HttpResponse:
 
 @require_POST
 def new_version(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_edit)
+    case = get_case(request, case_uuid, allowed=permissions.can_edit)
     services.start_new_version(case, by=request.user)
     messages.success(request, _("A new version was started from the completed table."))
     return _back(case)
@@ -167,7 +154,7 @@ def new_version(request: HttpRequest, case_uuid) -> HttpResponse:
 def table_pdf(request: HttpRequest, case_uuid, version: int) -> HttpResponse:
     from ampcase.lib.pdf import pdf_response, render_pdf
 
-    case = _get_case(request, case_uuid, allowed=permissions.can_read)
+    case = get_case(request, case_uuid, allowed=permissions.can_read)
     shown = (
         RiskTable.objects.filter(case=case, version=version).select_related("completed_by").first()
     )
@@ -192,7 +179,7 @@ def table_pdf(request: HttpRequest, case_uuid, version: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def child_assessment(request: HttpRequest, case_uuid, person_uuid) -> HttpResponse:
-    case = _get_case(request, case_uuid, allowed=permissions.can_edit)
+    case = get_case(request, case_uuid, allowed=permissions.can_edit)
     child = Person.objects.filter(uuid=person_uuid, case=case).first()
     if child is None or child not in services.children_to_assess(case):
         raise Http404

@@ -128,3 +128,18 @@ def nigeria_office(db):
 @pytest.fixture
 def national_coordinator(db):
     return make_user(Role.NATIONAL_COORDINATOR, username="eva.jam")
+
+
+# Everyone the permission matrices try, by fixture name.
+PERSONAS = [
+    "stockholm_coordinator",
+    "syd_coordinator",
+    "social_worker",
+    "other_social_worker",
+    "iom_caseworker",
+    "iom_approver",
+    "nigeria_office",
+    "referrer",
+    "national_coordinator",
+    "administrator",
+]

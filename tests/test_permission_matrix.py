@@ -8,7 +8,7 @@ from django.urls import get_resolver, reverse
 
 from referrals import services
 from referrals.models import CaseState
-from tests.conftest import sign_in
+from tests.conftest import PERSONAS, sign_in
 from tests.factories import make_case, make_ready_to_submit, sample_pdf
 
 pytestmark = pytest.mark.django_db
@@ -31,19 +31,6 @@ DOCUMENT_PAGES = {"document", "application-pdf"}
 DECIDE_PAGES = {"approve", "request-changes", "reject"}
 POST_ONLY = {"start-screening"}
 LIST_PAGES = {"cases": "all", "my-referrals": "all", "referral-new": "referring"}
-
-PERSONAS = [
-    "stockholm_coordinator",
-    "syd_coordinator",
-    "social_worker",
-    "other_social_worker",
-    "iom_caseworker",
-    "iom_approver",
-    "nigeria_office",
-    "referrer",
-    "national_coordinator",
-    "administrator",
-]
 
 
 def test_matrix_covers_every_referrals_url():

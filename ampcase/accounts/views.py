@@ -98,73 +98,79 @@ def _finish(request: HttpRequest, user, device) -> HttpResponse:
     return redirect(_safe_next(request, next_url))
 
 
-@require_http_methods(["GET", "POST"])
-def verify_view(request: HttpRequest) -> HttpResponse:
+def _code_step(
+    request: HttpRequest,
+    *,
+    find_device,
+    form_class,
+    kind: str,
+    wrong: str,
+    template: str,
+    context,
+    after_login=None,
+) -> HttpResponse:
+    """The second step with one kind of device: the authenticator app or a backup code.
+    Throttled by the device, counted towards the lockout, audited when wrong."""
     user = _pending_or_restart(request)
     if user is None:
         return redirect("accounts:login")
-    device = twofactor.totp_device(user)
+    device = find_device(user)
     if device is None:
         return redirect(_second_step(user))
     if _is_locked(request, user):
         return _locked_response(request)
-    form = CodeForm(request.POST or None)
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         allowed, _info = device.verify_is_allowed()
         if not allowed:
             form.add_error("code", _("Too many wrong codes. Wait a minute, then try again."))
         elif device.verify_token(form.cleaned_data["code"]):
-            return _finish(request, user, device)
+            response = _finish(request, user, device)
+            if after_login is not None:
+                after_login(request, user, device)
+            return response
         else:
-            _count_failed_code(request, user, "authenticator app")
+            _count_failed_code(request, user, kind)
             if getattr(request, "axes_locked_out", False):
                 return _locked_response(request)
-            form.add_error("code", _("That code is not right. Enter the code the app shows now."))
-    return render(
+            form.add_error("code", wrong)
+    return render(request, template, {"form": form, **context(user)})
+
+
+@require_http_methods(["GET", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    return _code_step(
         request,
-        "accounts/verify.html",
-        {"form": form, "has_backup_codes": twofactor.has_backup_codes(user)},
+        find_device=twofactor.totp_device,
+        form_class=CodeForm,
+        kind="authenticator app",
+        wrong=_("That code is not right. Enter the code the app shows now."),
+        template="accounts/verify.html",
+        context=lambda user: {"has_backup_codes": twofactor.has_backup_codes(user)},
     )
+
+
+def _warn_about_backup_codes(request: HttpRequest, user, device) -> None:
+    remaining = device.token_set.count()
+    if twofactor.totp_device(user) is None:
+        messages.warning(
+            request, _("Set up an authenticator app now: backup codes are for emergencies.")
+        )
+    elif remaining <= 3:
+        messages.warning(request, _("You have %(count)s backup codes left.") % {"count": remaining})
 
 
 @require_http_methods(["GET", "POST"])
 def backup_view(request: HttpRequest) -> HttpResponse:
-    user = _pending_or_restart(request)
-    if user is None:
-        return redirect("accounts:login")
-    device = twofactor.backup_device(user)
-    if device is None:
-        return redirect(_second_step(user))
-    if _is_locked(request, user):
-        return _locked_response(request)
-    form = BackupCodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        allowed, _info = device.verify_is_allowed()
-        if not allowed:
-            form.add_error("code", _("Too many wrong codes. Wait a minute, then try again."))
-        elif device.verify_token(form.cleaned_data["code"]):
-            remaining = device.token_set.count()
-            response = _finish(request, user, device)
-            if twofactor.totp_device(user) is None:
-                messages.warning(
-                    request,
-                    _("Set up an authenticator app now: backup codes are for emergencies."),
-                )
-            elif remaining <= 3:
-                messages.warning(
-                    request,
-                    _("You have %(count)s backup codes left.") % {"count": remaining},
-                )
-            return response
-        else:
-            _count_failed_code(request, user, "backup code")
-            if getattr(request, "axes_locked_out", False):
-                return _locked_response(request)
-            form.add_error("code", _("That backup code is not right, or it was used already."))
-    return render(
+    return _code_step(
         request,
-        "accounts/backup.html",
-        {"form": form, "has_app": twofactor.totp_device(user) is not None},
+        find_device=twofactor.backup_device,
+        form_class=BackupCodeForm,
+        kind="backup code",
+        wrong=_("That backup code is not right, or it was used already."),
+        template="accounts/backup.html",
+        context=lambda user: {"has_app": twofactor.totp_device(user) is not None},
+        after_login=_warn_about_backup_codes,
     )
 
 

@@ -13,23 +13,11 @@ from pypdf import PdfReader
 from referrals import services as case_services
 from referrals.models import CaseState, Person
 from risk.models import RiskRow
-from tests.conftest import sign_in
+from tests.conftest import PERSONAS, sign_in
 from tests.factories import make_case, make_ready_to_submit, make_risk_table
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = [
-    "stockholm_coordinator",
-    "syd_coordinator",
-    "social_worker",
-    "other_social_worker",
-    "iom_caseworker",
-    "iom_approver",
-    "nigeria_office",
-    "referrer",
-    "national_coordinator",
-    "administrator",
-]
 READ = {"table", "version", "pdf"}
 EDIT = {"row-new", "row", "complete", "child-assessment"}
 POST_ONLY = {"row-delete", "new-version"}
