@@ -38,11 +38,33 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "System check identified no issues" in result.stdout
 
 
-def test_missing_secret_key_is_a_clear_start_up_error():
-    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
-    result = _manage("check", env=env)
+def _without_secret_key():
+    return {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+
+
+def test_missing_secret_key_stops_the_deploy_check():
+    result = _manage("check", "--deploy", env=_without_secret_key())
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_missing_secret_key_stops_the_server_at_start_up():
+    result = subprocess.run(
+        [sys.executable, "-c", "import ampcase.wsgi"],
+        cwd=ROOT,
+        env=_without_secret_key(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_migrations_can_be_checked_without_a_secret_key():
+    result = _manage("makemigrations", "--check", "--dry-run", env=_without_secret_key())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_debug_is_off_unless_asked_for():

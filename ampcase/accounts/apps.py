@@ -10,6 +10,8 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Users and organisations")
 
     def ready(self) -> None:
+        from ampcase import checks  # noqa: F401  (registers the system checks)
+
         from . import roles, signals  # noqa: F401  (signal receivers)
 
         post_migrate.connect(roles.sync_role_permissions, sender=self)
