@@ -222,6 +222,24 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
         indexes = [models.Index(fields=["group", "permission"], name="case_groupperm_group_idx")]
 
 
+ADULT_AGE = 18
+
+
+def age_on(born: date, day: date) -> int:
+    """Full years from `born` to `day`."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def adult_if_born_on_or_before(day: date) -> date:
+    """The latest date of birth of someone who is an adult on `day` (29 February falls back
+    to the 28th in years without it)."""
+    year = day.year - ADULT_AGE
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return day.replace(year=year, day=28)
+
+
 class Person(models.Model):
     """The returnee or an accompanying child. Minor-ness is derived from the date of birth."""
 
@@ -266,15 +284,12 @@ class Person(models.Model):
         return f"{self.given_name} {self.family_name}"
 
     def age_on(self, day: date) -> int | None:
-        if self.date_of_birth is None:
-            return None
-        born = self.date_of_birth
-        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+        return None if self.date_of_birth is None else age_on(self.date_of_birth, day)
 
     @property
     def is_minor(self) -> bool:
         age = self.age_on(timezone.localdate())
-        return age is not None and age < 18
+        return age is not None and age < ADULT_AGE
 
 
 class ConsentPurpose(models.TextChoices):

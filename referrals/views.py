@@ -1,4 +1,4 @@
-"""Case pages. Every view fetches its case through `_get_case`, which answers 404 for a case
+"""Case pages. Every view fetches its case through `get_case`, which answers 404 for a case
 the user may not see (exactly like a case that does not exist) and 403 for one they see but
 may not act on. Actions are POST-only; their GET shows a confirmation page."""
 
@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django_fsm import can_proceed
 
 from ampcase import audit
 from ampcase.accounts.models import OrganisationKind, User
@@ -36,13 +37,13 @@ from .forms import (
     WithdrawForm,
 )
 from .models import (
-    WITHDRAWABLE,
     Application,
     Case,
     CaseState,
     Document,
     EligibilityAssessment,
     Person,
+    adult_if_born_on_or_before,
 )
 
 PAGE_SIZE = 50
@@ -96,11 +97,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(state=data["state"])
         if data["country"]:
             cases = cases.filter(destination_country=data["country"])
-        adult_born_before = timezone.localdate().replace(year=timezone.localdate().year - 18)
+        adult_cutoff = adult_if_born_on_or_before(timezone.localdate())
         if data["age_group"] == "minor":
-            cases = cases.filter(born__gt=adult_born_before)
+            cases = cases.filter(born__gt=adult_cutoff)
         elif data["age_group"] == "adult":
-            cases = cases.filter(born__lte=adult_born_before)
+            cases = cases.filter(born__lte=adult_cutoff)
         if data["referred_from"]:
             cases = cases.filter(created_at__date__gte=data["referred_from"])
         if data["referred_to"]:
@@ -115,7 +116,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "referrals/case_list.html",
-        {"form": form, "page": page, "query": query.urlencode(), "today": timezone.localdate()},
+        {"form": form, "page": page, "query": query.urlencode()},
     )
 
 
@@ -181,7 +182,7 @@ def _actions(case: Case, user) -> list[tuple[str, str, str]]:
         items.append((url("document-upload"), _("Upload a document"), "link"))
         items.append((url("assign"), _("Assign a social worker"), "link"))
         items.append((url("transfer"), _("Transfer to another region"), "link"))
-        if case.state in _WITHDRAWABLE:
+        if can_proceed(case.withdraw):
             items.append((url("withdraw"), _("Record withdrawal"), "link"))
     if permissions.can_record_consent(case, user):
         items.append((url("consent"), _("Record consent or its withdrawal"), "link"))
@@ -192,12 +193,10 @@ def _actions(case: Case, user) -> list[tuple[str, str, str]]:
     return items
 
 
-_WITHDRAWABLE = frozenset(WITHDRAWABLE)
-
-
 def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
     case = get_case(request, case_uuid)
     identity = permissions.can_see_identity(case, request.user)
+    can_work = permissions.can_work(case, request.user)
     people = list(case.people.all()) if identity else []
     context = {
         "case": case,
@@ -214,11 +213,10 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
         # What the next step needs, for those preparing it.
         "tasks": (
             services.submission_tasks(case)
-            if case.state in {CaseState.SCREENING, CaseState.PREPARING}
-            and permissions.can_work(case, request.user)
+            if case.state in {CaseState.SCREENING, CaseState.PREPARING} and can_work
             else []
         ),
-        "can_work": permissions.can_work(case, request.user),
+        "can_work": can_work,
     }
     audit.record(request, "case.viewed", case, "identity" if identity else "pseudonym")
     return render(request, "referrals/case_detail.html", context)
@@ -247,6 +245,9 @@ def start_screening(request: HttpRequest, case_uuid) -> HttpResponse:
 
 
 def _form_page(request, case, form, title, submit_label, intro=""):
+    # A form about a case shows its data: opening one is a read, and audited like one.
+    if request.method == "GET":
+        audit.record(request, "case.form_viewed", case, request.resolver_match.view_name)
     return render(
         request,
         "referrals/form.html",

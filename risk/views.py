@@ -79,6 +79,8 @@ def row(request: HttpRequest, case_uuid, row_uuid=None) -> HttpResponse:
         if instance is None:
             raise Http404
     form = RiskRowForm(request.POST or None, instance=instance)
+    if request.method == "GET" and instance is not None:
+        audit.record(request, "risk_row.viewed", case, f"v{instance.table.version}")
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
@@ -212,7 +214,10 @@ def child_assessment(request: HttpRequest, case_uuid, person_uuid) -> HttpRespon
         {
             "case": case,
             "form": form,
-            "title": _("Assessment of %(name)s") % {"name": child.given_name},
+            # The page title stays free of the child's name (browser history); the page names
+            # the child in its text.
+            "title": _("A child's risk and protection assessment"),
+            "intro": _("For %(name)s.") % {"name": f"{child.given_name} {child.family_name}"},
             "submit_label": _("Save the assessment"),
             "multipart": True,
         },

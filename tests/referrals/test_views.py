@@ -402,3 +402,39 @@ def test_case_page_lists_what_submission_still_needs(coordinator_client):
     ready = make_ready_to_submit(make_case(CaseState.PREPARING))
     page = coordinator_client.get(reverse("referrals:case", args=[ready.uuid]))
     assert not any(missing for _label, missing in page.context["tasks"])
+
+
+@pytest.mark.parametrize(
+    ("today", "cutoff"),
+    [
+        (dt.date(2028, 2, 29), dt.date(2010, 2, 28)),
+        (dt.date(2026, 11, 23), dt.date(2008, 11, 23)),
+    ],
+)
+def test_adult_cutoff_handles_leap_days(today, cutoff):
+    from referrals.models import adult_if_born_on_or_before
+
+    assert adult_if_born_on_or_before(today) == cutoff
+
+
+def test_age_group_filter_works_on_a_leap_day(stockholm_coordinator):
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2028, 2, 29, 12, tzinfo=dt.UTC)):
+        make_case(date_of_birth=dt.date(2015, 1, 1))
+        client = sign_in(Client(), stockholm_coordinator)
+        page = client.get(reverse("referrals:cases"), {"age_group": "minor"})
+    assert page.status_code == 200
+    assert len(page.context["page"]) == 1
+
+
+def test_opening_a_form_with_personal_data_is_audited(coordinator_client, stockholm_coordinator):
+    case = make_case(CaseState.PREPARING)
+    person = case.people.get()
+    coordinator_client.get(reverse("referrals:person", args=[case.uuid, person.uuid]))
+    event = AuditEvent.objects.get(action="case.form_viewed")
+    assert (event.actor, event.object_id, event.summary) == (
+        stockholm_coordinator,
+        str(case.pk),
+        "referrals:person",
+    )

@@ -211,3 +211,15 @@ def test_viewing_the_risk_table_is_audited(stockholm_coordinator, cases):
     case = cases["preparing"]
     sign_in(Client(), stockholm_coordinator).get(reverse("risk:table", args=[case.uuid]))
     assert AuditEvent.objects.filter(action="risk_table.viewed", object_id=str(case.pk)).exists()
+
+
+def test_childs_name_stays_out_of_the_page_title(stockholm_coordinator, cases):
+    import re
+
+    case = cases["preparing"]
+    child = case.people.get(relation="child")
+    client = sign_in(Client(), stockholm_coordinator)
+    page = client.get(reverse("risk:child-assessment", args=[case.uuid, child.uuid]))
+    title = re.search(r"<title>(.*?)</title>", page.content.decode(), re.S).group(1)
+    assert "Ebba" not in title
+    assert "Ebba" in page.content.decode()
