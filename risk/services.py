@@ -158,6 +158,10 @@ def save_child_assessment(child: Person, *, by, best_interests=None, **fields) -
         )
     if separated and not fields.get("home_authorities_take_over_on"):
         raise RiskError(_("Give the date the home country's authorities take over."))
+    existing = ChildAssessment.objects.filter(child=child).first()
+    if best_interests is None and (existing is None or existing.best_interests_id is None):
+        raise RiskError(_("Upload the written best-interests assessment."))
+    # The file is stored last, once nothing else can refuse the change.
     document = None
     if best_interests is not None:
         document = case_services.add_document(
@@ -167,9 +171,6 @@ def save_child_assessment(child: Person, *, by, best_interests=None, **fields) -
             document=best_interests,
             allowed=permissions.can_edit,
         )
-    existing = ChildAssessment.objects.filter(child=child).first()
-    if document is None and (existing is None or existing.best_interests_id is None):
-        raise RiskError(_("Upload the written best-interests assessment."))
     assessment, _created = ChildAssessment.objects.update_or_create(
         child=child,
         defaults={
@@ -189,10 +190,7 @@ def submission_problems(case: Case) -> list[str]:
     completed = case.risk_tables.filter(state=TableState.COMPLETED).exists()
     if not completed or case.risk_tables.filter(state=TableState.DRAFT).exists():
         problems.append(_("The risk table has not been completed."))
-    assessed = {
-        a.child_id: a
-        for a in ChildAssessment.objects.filter(child__case=case).select_related("child")
-    }
+    assessed = {a.child_id: a for a in ChildAssessment.objects.filter(child__case=case)}
     for child in children_to_assess(case):
         assessment = assessed.get(child.pk)
         if assessment is None or assessment.best_interests_id is None:

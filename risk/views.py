@@ -44,13 +44,8 @@ def table(request: HttpRequest, case_uuid, version: int | None = None) -> HttpRe
         if shown is None:
             raise Http404
     rows = list(shown.rows.all()) if shown else []
-    people = {p.pk: p for p in case.people.all()}
     assessments = {a.child_id: a for a in ChildAssessment.objects.filter(child__case=case)}
-    children = [
-        (person, assessments.get(person.pk))
-        for person in people.values()
-        if person.relation == Person.Relation.CHILD or person.is_minor
-    ]
+    children = [(child, assessments.get(child.pk)) for child in services.children_to_assess(case)]
     editable = permissions.can_edit(case, request.user)
     audit.record(request, "risk_table.viewed", case, f"v{shown.version}" if shown else "")
     return render(
