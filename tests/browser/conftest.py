@@ -71,6 +71,9 @@ def browser_settings(settings):
 def page(browser, live_server, browser_settings):
     context = browser.new_context(base_url=live_server.url, locale="sv-SE")
     page = context.new_page()
+    # The last responses, for the message of a failed wait (see expect_path).
+    page.responses = []
+    page.on("response", lambda r: page.responses.append(f"{r.status} {r.request.method} {r.url}"))
     page.set_default_timeout(10_000)
     yield page
     context.close()
@@ -92,8 +95,16 @@ def check_accessibility(page) -> None:
 
 
 def expect_path(page, path: str) -> None:
-    """Wait for the browser to be exactly at `path` (a query string is allowed)."""
-    page.wait_for_url(re.compile(rf"^https?://[^/]+{re.escape(path)}(\?.*)?$"))
+    """Wait for the browser to be exactly at `path` (a query string is allowed). On failure,
+    say where the browser is, what it shows and which responses led there."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_url(re.compile(rf"^https?://[^/]+{re.escape(path)}(\?.*)?$"))
+    except PlaywrightTimeout:
+        shown = page.locator("main").inner_text()[:500] if page.locator("main").count() else ""
+        trail = "\n".join(getattr(page, "responses", [])[-12:])
+        pytest.fail(f"expected {path}, at {page.url}\nshows: {shown}\nresponses:\n{trail}")
 
 
 def pytest_terminal_summary(terminalreporter):
