@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "csp",
     "referrals",
     "risk",
+    "reintegration",
 ]
 
 MIDDLEWARE = [

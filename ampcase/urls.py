@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("ampcase.accounts.urls")),
     path("", include("referrals.urls")),
     path("", include("risk.urls")),
+    path("", include("reintegration.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -54,6 +54,18 @@ def _may_decide(case, user) -> bool:
     return can_decide(case, user)
 
 
+def _may_plan_travel(case, user) -> bool:
+    from .permissions import can_plan_travel
+
+    return can_plan_travel(case, user)
+
+
+def _may_receive(case, user) -> bool:
+    from .permissions import can_receive
+
+    return can_receive(case, user)
+
+
 class CaseCounter(models.Model):
     """The last reference number used in a year (see `Case.allocate_reference`)."""
 
@@ -198,6 +210,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=S.SUBMITTED, target=S.REJECTED, permission=_may_decide)
     def reject(self) -> None:
+        pass
+
+    # The journey (the reintegration app's travel plan) moves the case on: departure puts it
+    # in transit, arrival starts reintegration.
+    @transition(field=state, source=S.APPROVED, target=S.IN_TRANSIT, permission=_may_plan_travel)
+    def depart(self) -> None:
+        pass
+
+    @transition(field=state, source=S.IN_TRANSIT, target=S.REINTEGRATION, permission=_may_receive)
+    def arrive(self) -> None:
         pass
 
     @transition(field=state, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=_may_work)

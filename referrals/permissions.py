@@ -214,5 +214,29 @@ def can_decide(case: Case, user) -> bool:
     return user.has_role(Role.IOM_CASEWORKER) and DECIDE in case_perms(user, case)
 
 
+# States in which the journey home is planned and made.
+TRAVEL_STATES = frozenset({CaseState.APPROVED, CaseState.IN_TRANSIT})
+
+
+def can_plan_travel(case: Case, user) -> bool:
+    """IOM Finland's caseworkers book the journey of an approved case, and only while consent
+    lets them see who travels (the tickets carry the name)."""
+    return (
+        user.has_role(Role.IOM_CASEWORKER)
+        and case.state in TRAVEL_STATES
+        and IDENTITY in case_perms(user, case)
+    )
+
+
+def can_receive(case: Case, user) -> bool:
+    """The returnee's arrival is confirmed by the IOM office that meets them, or by IOM
+    Finland."""
+    if case.state != CaseState.IN_TRANSIT:
+        return False
+    if can_plan_travel(case, user):
+        return True
+    return user.has_role(Role.COUNTRY_OFFICE) and IDENTITY in case_perms(user, case)
+
+
 def can_log_referral(user) -> bool:
     return bool({Role.REFERRER, Role.REGION_COORDINATOR} & user.roles)

@@ -29,7 +29,19 @@ class Queue:
     empty: str
 
 
-def _first(queryset) -> list:
+# Queues other apps add (the reintegration app's journeys with incidents), so that referrals
+# never imports them. Each takes the user and returns a list of `Queue`.
+QUEUE_SOURCES: list = []
+
+
+def register_queue(source):
+    if source not in QUEUE_SOURCES:
+        QUEUE_SOURCES.append(source)
+    return source
+
+
+def oldest(queryset) -> list:
+    """The first cases of a queue: the longest untouched first."""
     return list(queryset.select_related("region").order_by("updated_at", "id")[:LIMIT])
 
 
@@ -42,31 +54,31 @@ def queues_for(user) -> list[Queue]:
             Queue(
                 "new",
                 _("New referrals"),
-                _first(work.filter(state=CaseState.REFERRED)),
+                oldest(work.filter(state=CaseState.REFERRED)),
                 _("No new referrals."),
             ),
             Queue(
                 "screening",
                 _("Screening to do"),
-                _first(work.filter(state=CaseState.SCREENING)),
+                oldest(work.filter(state=CaseState.SCREENING)),
                 _("No screening to do."),
             ),
             Queue(
                 "returned",
                 _("Returned by IOM Finland for changes"),
-                _first(work.filter(state=CaseState.PREPARING, submitted_at__isnull=False)),
+                oldest(work.filter(state=CaseState.PREPARING, submitted_at__isnull=False)),
                 _("Nothing returned."),
             ),
             Queue(
                 "preparing",
                 _("Applications being prepared"),
-                _first(work.filter(state=CaseState.PREPARING, submitted_at__isnull=True)),
+                oldest(work.filter(state=CaseState.PREPARING, submitted_at__isnull=True)),
                 _("No applications in preparation."),
             ),
             Queue(
                 "withdrawn",
                 _("Withdrawn this month"),
-                _first(
+                oldest(
                     permissions.cases_for(user).filter(
                         state=CaseState.WITHDRAWN, withdrawn_on__gte=first_of_month
                     )
@@ -79,7 +91,7 @@ def queues_for(user) -> list[Queue]:
             Queue(
                 "assigned",
                 _("My assigned cases"),
-                _first(
+                oldest(
                     permissions.cases_for(user)
                     .filter(social_worker=user)
                     .exclude(state__in=permissions.FINAL_STATES)
@@ -92,13 +104,13 @@ def queues_for(user) -> list[Queue]:
             Queue(
                 "review",
                 _("Submissions to review"),
-                _first(permissions.cases_for(user, permissions.DECIDE)),
+                oldest(permissions.cases_for(user, permissions.DECIDE)),
                 _("No submissions to review."),
             ),
             Queue(
                 "approved",
                 _("Approved cases to plan travel for"),
-                _first(permissions.cases_for(user).filter(state=CaseState.APPROVED)),
+                oldest(permissions.cases_for(user).filter(state=CaseState.APPROVED)),
                 _("No approved cases waiting."),
             ),
         ]
@@ -107,7 +119,7 @@ def queues_for(user) -> list[Queue]:
             Queue(
                 "arrivals",
                 _("Arrivals expected"),
-                _first(
+                oldest(
                     permissions.cases_for(user).filter(
                         state__in=[CaseState.APPROVED, CaseState.IN_TRANSIT]
                     )
@@ -128,6 +140,8 @@ def queues_for(user) -> list[Queue]:
                 _("You have not logged any referral yet."),
             )
         )
+    for source in QUEUE_SOURCES:
+        queues += source(user)
     return queues
 
 

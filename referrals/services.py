@@ -15,6 +15,7 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,6 +38,10 @@ from .models import (
     EligibilityAssessment,
     Person,
 )
+
+# Sent inside the withdrawal's transaction, with `case` and `by`: other apps end what they
+# had under way for the case (the reintegration app cancels a journey not yet made).
+case_withdrawn = Signal()
 
 
 class Denied(PermissionDenied):
@@ -439,7 +444,21 @@ def withdraw_case(case: Case, *, by, on: date, reason: str) -> Case:
         raise CaseError(_("Give the reason for the withdrawal."))
     if on > timezone.localdate():
         raise CaseError(_("The date of the withdrawal cannot be in the future."))
-    return _run(case, by, "withdraw", "case.withdrawn", reason, on=on, reason=reason)
+    locked = _run(case, by, "withdraw", "case.withdrawn", reason, on=on, reason=reason)
+    case_withdrawn.send(sender=Case, case=locked, by=by)
+    return locked
+
+
+@service
+def mark_departed(case: Case, *, by) -> Case:
+    """The returnee has left Sweden: the case is in transit (called by the travel plan)."""
+    return _run(case, by, "depart", "case.departed")
+
+
+@service
+def mark_arrived(case: Case, *, by) -> Case:
+    """The returnee has arrived: reintegration starts (called by the travel plan)."""
+    return _run(case, by, "arrive", "case.arrived")
 
 
 @service

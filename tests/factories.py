@@ -282,3 +282,45 @@ def sample_pdf(text: str = "ÅMP"):
     writer.write(buffer)
     upload = SimpleUploadedFile("signed.pdf", buffer.getvalue(), content_type="application/pdf")
     return validate_upload(upload)
+
+
+def make_travel_plan(case: Case, *, state: str = "planning", flights: int = 1, created_by=None):
+    """A travel plan ready to be booked: a travel document for every traveller, a chain of
+    `flights` flights from ARN starting a week from today, reception arranged. With
+    `state="booked"` (or later) it is marked booked as well; departure and arrival are set
+    directly, without moving the case."""
+    from reintegration.models import FlightSegment, TravelDocument, TravelPlan
+
+    plan = TravelPlan.objects.create(
+        case=case,
+        created_by=created_by or case.referred_by,
+        reception="IOM Lagos möter på flygplatsen",
+        onward_transport="Bil till Benin City",
+    )
+    for person in case.people.all():
+        TravelDocument.objects.create(
+            plan=plan,
+            person=person,
+            kind="emergency",
+            number=f"ETD{person.pk:05d}",
+            valid_until=timezone.localdate() + dt.timedelta(days=90),
+        )
+    airports = ["ARN", "AMS", "CDG", "IST", "ADD", "ACC", "LOS"]
+    day = timezone.localdate() + dt.timedelta(days=7)
+    for n in range(flights):
+        FlightSegment.objects.create(
+            plan=plan,
+            flight_number=f"KL{1100 + n}",
+            from_airport=airports[n % len(airports)],
+            to_airport=airports[(n + 1) % len(airports)],
+            departs_on=day + dt.timedelta(days=n),
+            departs_at=dt.time(8, 0),
+            arrives_on=day + dt.timedelta(days=n),
+            arrives_at=dt.time(12, 0),
+        )
+    steps = {"booked": ["book"], "departed": ["book", "depart"], "arrived": ["book", "depart", "arrive"]}
+    for step in steps.get(state, []):
+        method = getattr(plan, step)
+        method(by=plan.created_by) if step == "book" else method()
+    plan.save()
+    return plan
