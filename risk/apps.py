@@ -9,6 +9,7 @@ class RiskConfig(AppConfig):
     def ready(self) -> None:
         # Submission to IOM Finland needs a completed risk table and, for every child, both
         # assessments: the check joins the one list referrals keeps.
+        from referrals.events import register_event_labels
         from referrals.services import register_submission_check
         from referrals.views import register_case_link
 
@@ -19,3 +20,13 @@ class RiskConfig(AppConfig):
             submission_problems, _("Risk table completed, and both assessments for every child")
         )
         register_case_link(case_link)
+        register_event_labels(
+            {
+                "risk_table.created": _("started a version of the risk table"),
+                "risk_row.added": _("added a risk"),
+                "risk_row.changed": _("changed a risk"),
+                "risk_row.deleted": _("removed a risk"),
+                "risk_table.completed": _("completed and signed the risk table"),
+                "child_assessment.saved": _("saved a child's assessment"),
+            }
+        )

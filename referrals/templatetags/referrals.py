@@ -11,3 +11,10 @@ register = template.Library()
 @register.filter
 def is_minor(born: date | None) -> bool:
     return born is not None and age_on(born, timezone.localdate()) < ADULT_AGE
+
+
+@register.filter
+def event_label(action: str) -> str:
+    from referrals.events import describe
+
+    return describe(action)

@@ -1,0 +1,38 @@
+"""What each timeline entry says, in words ("approved the return"). Other apps add the words
+for their own actions with `register_event_labels`, so the case page reads them all."""
+
+from django.utils.translation import gettext_lazy as _
+
+EVENT_LABELS: dict[str, str] = {
+    "case.referred": _("logged the referral"),
+    "case.screening_started": _("started screening"),
+    "case.eligible": _("found the person eligible"),
+    "case.ineligible": _("found the person not eligible"),
+    "consent.given": _("recorded consent"),
+    "consent.withdrawn": _("recorded a withdrawal of consent"),
+    "case.consultation_shared": _("shared the case with IOM Finland under its pseudonym"),
+    "application.created": _("saved the application"),
+    "application.changed": _("saved the application"),
+    "case.submitted": _("submitted the case to IOM Finland"),
+    "case.changes_requested": _("asked for changes"),
+    "case.approved": _("approved the return"),
+    "case.rejected": _("rejected the application"),
+    "case.withdrawn": _("recorded that the returnee withdrew"),
+    "case.social_worker_assigned": _("assigned a social worker"),
+    "case.social_worker_removed": _("removed the social worker"),
+    "case.transferred": _("transferred the case"),
+    "document.uploaded": _("uploaded a document"),
+    "person.created": _("added a person"),
+    "person.changed": _("changed personal details"),
+    "case.departed": _("recorded that the returnee left Sweden"),
+    "case.arrived": _("recorded that the returnee arrived"),
+}
+
+
+def register_event_labels(labels: dict[str, str]) -> None:
+    EVENT_LABELS.update(labels)
+
+
+def describe(action: str) -> str:
+    """The words for `action`; the action's code if no app gave any."""
+    return str(EVENT_LABELS.get(action, action))
