@@ -11,6 +11,7 @@ from ampcase.accounts.models import User
 from referrals.models import Case, CaseState
 
 from .models import FlightSegment, TravelDocument, TravelPlan
+from .services import travellers
 
 PLAN_STATES = {
     CaseState.APPROVED: "planning",
@@ -54,7 +55,7 @@ def seed() -> int:
                 arrives_at=dt.time(*lands),
                 assistance_on_arrival=assist,
             )
-        people = list(case.people.all())
+        people = travellers(case)
         # While planning, the child's document is still missing: the page shows what is left.
         documented = people[:1] if state == "planning" else people
         for person in documented:

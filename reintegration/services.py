@@ -136,8 +136,8 @@ def delete_flight(case: Case, *, by, flight: FlightSegment) -> None:
 
 
 def travellers(case: Case) -> list[Person]:
-    """Everyone who travels: the returnee and every accompanying child."""
-    return list(case.people.all())
+    """Everyone who travels: the returnee first, then every accompanying child."""
+    return sorted(case.people.all(), key=lambda person: person.relation != Person.Relation.RETURNEE)
 
 
 @case_services.service

@@ -70,3 +70,22 @@ def test_demo_cases_that_were_submitted_have_a_completed_risk_table():
     assert submitted.risk_level == 3
     call_command("seed_demo", "--force")
     assert submitted.risk_tables.count() == 1
+
+
+def test_demo_journeys_match_their_cases_and_the_planned_one_shows_what_is_missing():
+    from referrals.models import Case, CaseState
+    from reintegration.models import TravelState
+    from reintegration.services import booking_problems
+
+    call_command("seed_demo", "--force")
+    states = {
+        case.state: case.travel_plans.get().state
+        for case in Case.objects.filter(travel_plans__isnull=False)
+    }
+    assert states == {
+        CaseState.APPROVED: TravelState.PLANNING,
+        CaseState.IN_TRANSIT: TravelState.DEPARTED,
+        CaseState.REINTEGRATION: TravelState.ARRIVED,
+    }
+    planned = Case.objects.get(state=CaseState.APPROVED).travel_plans.get()
+    assert [p for p in booking_problems(planned) if "Daniel" in p]
