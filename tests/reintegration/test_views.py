@@ -1,0 +1,513 @@
+"""Travel plan pages: every URL x every persona, the high-risk banner, query budget, the
+itinerary PDF, form errors and the case page's link."""
+
+import datetime as dt
+import html
+import io
+import re
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import get_resolver, reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from ampcase.audit.models import AuditEvent
+from referrals.models import Case, CaseState, ConsentPurpose, Person
+from referrals.permissions import sync_case_permissions
+from reintegration import services
+from reintegration.models import FlightSegment, TravelDocument, TravelPlan
+from tests.conftest import PERSONAS, sign_in
+from tests.factories import add_consent, make_case, make_ready_to_submit, make_travel_plan
+
+pytestmark = pytest.mark.django_db
+
+READ = {"travel", "itinerary"}
+PLAN = {
+    "travel-start",
+    "travel-edit",
+    "flight-new",
+    "flight",
+    "travel-document",
+    "book",
+    "reopen",
+    "depart",
+    "cancel",
+    "incident",
+}
+RECEIVE = {"arrive"}
+POST_ONLY = {"flight-delete"}
+# Pages about the live plan: 404 for a case without one, once the user may act.
+NEEDS_LIVE_PLAN = {
+    "itinerary",
+    "travel-edit",
+    "flight",
+    "travel-document",
+    "book",
+    "reopen",
+    "depart",
+    "arrive",
+    "cancel",
+    "incident",
+}
+KINDS = ["planning", "departed", "arrived", "unplanned"]
+
+
+def test_matrix_covers_every_reintegration_url():
+    _prefix, resolver = get_resolver().namespace_dict["reintegration"]
+    names = {name for name in resolver.reverse_dict if isinstance(name, str)}
+    assert names == READ | PLAN | RECEIVE | POST_ONLY
+
+
+def _approved_case(state=CaseState.APPROVED, *, destination_consent=True, **fields) -> Case:
+    """A Stockholm case past approval, with consent to share with IOM Finland and, if asked,
+    with the IOM office in Nigeria."""
+    case = make_ready_to_submit(make_case(state, **fields))
+    if destination_consent:
+        add_consent(case, ConsentPurpose.IOM_DESTINATION)
+    return case
+
+
+@pytest.fixture
+def cases(social_worker):
+    """Stockholm cases: approved with a plan being prepared (social worker assigned); in
+    transit with a departed plan; in reintegration with an arrived plan; approved without a
+    plan and without consent to share with the Nigeria office."""
+    planning = _approved_case()
+    planning.social_worker = social_worker
+    planning.save(update_fields=["social_worker"])
+    sync_case_permissions(planning)
+    make_travel_plan(planning)
+    departed = _approved_case(CaseState.IN_TRANSIT)
+    make_travel_plan(departed, state="departed")
+    arrived = _approved_case(CaseState.REINTEGRATION)
+    make_travel_plan(arrived, state="arrived")
+    unplanned = _approved_case(destination_consent=False)
+    return {"planning": planning, "departed": departed, "arrived": arrived, "unplanned": unplanned}
+
+
+def _url(name, case):
+    args = [case.uuid]
+    if name in {"flight", "flight-delete"}:
+        plan = services.live_plan(case)
+        flight = plan.flights.first() if plan else None
+        args.append(flight.uuid if flight else uuid.uuid4())
+    elif name == "travel-document":
+        args.append(case.people.get(relation="returnee").uuid)
+    return reverse(f"reintegration:{name}", args=args)
+
+
+def _visible(persona, kind):
+    return {
+        "stockholm_coordinator": True,
+        "social_worker": kind == "planning",
+        "iom_caseworker": True,
+        "iom_approver": True,
+        "nigeria_office": True,
+    }.get(persona, False)
+
+
+def _sees_identity(persona, kind):
+    if persona == "nigeria_office":
+        return kind != "unplanned"
+    return _visible(persona, kind)
+
+
+def _may(persona, kind, name):
+    if name in READ:
+        return _sees_identity(persona, kind)
+    if name in PLAN:
+        # IOM Finland's caseworker, while the case is approved or in transit.
+        return persona == "iom_caseworker" and kind != "arrived"
+    if name in RECEIVE:
+        return kind == "departed" and persona in {"iom_caseworker", "nigeria_office"}
+    raise AssertionError(name)
+
+
+def _expected(persona, kind, name):
+    if name in POST_ONLY:
+        return 405
+    if not _visible(persona, kind):
+        return 404
+    if not _may(persona, kind, name):
+        return 403
+    if kind == "unplanned" and name in NEEDS_LIVE_PLAN:
+        return 404
+    return 200
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("kind", KINDS)
+def test_travel_pages(request, cases, persona, kind):
+    client = sign_in(Client(), request.getfixturevalue(persona))
+    case = cases[kind]
+    for name in sorted(READ | PLAN | RECEIVE | POST_ONLY):
+        response = client.get(_url(name, case))
+        assert response.status_code == _expected(persona, kind, name), (persona, kind, name)
+
+
+@pytest.mark.parametrize("name", sorted(READ | PLAN | RECEIVE | POST_ONLY))
+def test_anonymous_is_sent_to_login(client, cases, name):
+    response = client.get(_url(name, cases["planning"]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_iom_caseworker_can_book(request, cases, persona):
+    case = cases["planning"]
+    client = sign_in(Client(), request.getfixturevalue(persona))
+    response = client.post(reverse("reintegration:book", args=[case.uuid]))
+    plan = services.live_plan(case)
+    if persona == "iom_caseworker":
+        assert response.status_code == 302
+        assert (plan.state, plan.booked_by) == ("booked", request.getfixturevalue(persona))
+    else:
+        assert response.status_code == _expected(persona, "planning", "book")
+        assert (plan.state, plan.booked_at) == ("planning", None)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_caseworker_or_the_destination_office_can_record_arrival(request, cases, persona):
+    case = cases["departed"]
+    client = sign_in(Client(), request.getfixturevalue(persona))
+    response = client.post(reverse("reintegration:arrive", args=[case.uuid]))
+    plan = services.live_plan(case)
+    case.refresh_from_db()
+    if persona in {"iom_caseworker", "nigeria_office"}:
+        assert response.status_code == 302
+        assert (plan.state, case.state) == ("arrived", CaseState.REINTEGRATION)
+    else:
+        assert response.status_code == _expected(persona, "departed", "arrive")
+        assert (plan.state, case.state) == ("departed", CaseState.IN_TRANSIT)
+
+
+def test_destination_office_without_consent_cannot_record_arrival(nigeria_office):
+    case = _approved_case(CaseState.IN_TRANSIT, destination_consent=False)
+    plan = make_travel_plan(case, state="departed")
+    client = sign_in(Client(), nigeria_office)
+    response = client.post(reverse("reintegration:arrive", args=[case.uuid]))
+    plan.refresh_from_db()
+    assert response.status_code == 403
+    assert plan.state == "departed"
+
+
+# The high-risk banner.
+
+
+def _english(user) -> Client:
+    return sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), user)
+
+
+def _text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def _pdf_text(response) -> str:
+    assert response["Content-Type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    # Table cells wrap: compare with the whitespace normalised.
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
+def _planned_case(risk_level: int) -> Case:
+    case = _approved_case()
+    make_travel_plan(case)
+    Case.objects.filter(pk=case.pk).update(risk_level=risk_level)
+    return case
+
+
+@pytest.mark.parametrize("page", ["travel", "book"])
+def test_high_risk_case_shows_the_banner(iom_caseworker, page):
+    case = _planned_case(risk_level=3)
+    response = _english(iom_caseworker).get(reverse(f"reintegration:{page}", args=[case.uuid]))
+    assert response.status_code == 200
+    assert 'class="risk-high"' in _text(response)
+    assert "High risk." in _text(response)
+
+
+@pytest.mark.parametrize("page", ["travel", "book"])
+def test_low_risk_case_shows_no_banner(iom_caseworker, page):
+    case = _planned_case(risk_level=1)
+    response = _english(iom_caseworker).get(reverse(f"reintegration:{page}", args=[case.uuid]))
+    assert response.status_code == 200
+    assert 'class="risk-high"' not in _text(response)
+    assert "High risk" not in _text(response)
+
+
+@pytest.mark.parametrize(("language", "words"), [("sv", "Hög risk."), ("en", "High risk.")])
+def test_itinerary_of_a_high_risk_case_says_so(iom_caseworker, language, words):
+    case = _planned_case(risk_level=3)
+    client = sign_in(Client(), iom_caseworker)
+    response = client.get(reverse("reintegration:itinerary", args=[case.uuid]), {"lang": language})
+    assert words in _pdf_text(response)
+
+
+@pytest.mark.parametrize(("language", "words"), [("sv", "Hög risk"), ("en", "High risk")])
+def test_itinerary_of_a_low_risk_case_says_nothing_of_risk(iom_caseworker, language, words):
+    case = _planned_case(risk_level=1)
+    client = sign_in(Client(), iom_caseworker)
+    response = client.get(reverse("reintegration:itinerary", args=[case.uuid]), {"lang": language})
+    assert words not in _pdf_text(response)
+
+
+# Query budget.
+
+
+def _query_count(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("persona", ["iom_caseworker", "stockholm_coordinator"])
+def test_travel_page_costs_the_same_with_1_or_10_flights(request, persona):
+    case = _approved_case()
+    plan = make_travel_plan(case, flights=1)
+    client = sign_in(Client(), request.getfixturevalue(persona))
+    url = reverse("reintegration:travel", args=[case.uuid])
+    client.get(url)  # caches filled once per process stay out of the count
+
+    one = _query_count(client, url)
+    airports = ["AMS", "CDG", "IST", "ADD", "ACC", "LOS", "ARN"]
+    day = timezone.localdate() + dt.timedelta(days=8)
+    for n in range(9):
+        FlightSegment.objects.create(
+            plan=plan,
+            flight_number=f"AF{200 + n}",
+            from_airport=airports[n % 7],
+            to_airport=airports[(n + 1) % 7],
+            departs_on=day + dt.timedelta(days=n),
+            departs_at=dt.time(8, 0),
+            arrives_on=day + dt.timedelta(days=n),
+            arrives_at=dt.time(12, 0),
+        )
+    assert plan.flights.count() == 10
+    assert _query_count(client, url) == one
+
+
+def _case_with_children(count: int) -> Case:
+    case = _approved_case()
+    for n in range(count):
+        Person.objects.create(
+            case=case,
+            relation="child",
+            given_name=f"Ebba {n}",
+            family_name="Öberg",
+            date_of_birth=dt.date(2018, 1, 1) + dt.timedelta(days=n),
+        )
+    make_travel_plan(case)
+    return case
+
+
+@pytest.mark.parametrize("persona", ["iom_caseworker", "stockholm_coordinator"])
+def test_travel_page_costs_the_same_with_1_or_5_children(request, persona):
+    one_child, five_children = _case_with_children(1), _case_with_children(5)
+    assert TravelDocument.objects.filter(plan__case=five_children).count() == 6
+    client = sign_in(Client(), request.getfixturevalue(persona))
+    client.get(reverse("reintegration:travel", args=[one_child.uuid]))  # warm the caches
+
+    one = _query_count(client, reverse("reintegration:travel", args=[one_child.uuid]))
+    five = _query_count(client, reverse("reintegration:travel", args=[five_children.uuid]))
+    assert five == one
+
+
+# The itinerary and the audit trail.
+
+
+@pytest.mark.parametrize(("language", "title"), [("sv", "Resplan"), ("en", "Travel itinerary")])
+def test_itinerary_names_the_flights_and_the_returnee(iom_caseworker, language, title):
+    case = _approved_case()
+    make_travel_plan(case, flights=2)
+    client = sign_in(Client(), iom_caseworker)
+    response = client.get(reverse("reintegration:itinerary", args=[case.uuid]), {"lang": language})
+    text = _pdf_text(response)
+    assert title in text
+    assert "Åsa Öberg" in text
+    assert "KL1100" in text
+    assert "KL1101" in text
+    assert "ARN" in text
+    assert "AMS" in text
+    assert "CDG" in text
+    assert case.reference in text
+    assert f"-{language}" in response["Content-Disposition"]
+
+
+def test_downloading_the_itinerary_is_audited(nigeria_office, cases):
+    case = cases["planning"]
+    client = sign_in(Client(), nigeria_office)
+    client.get(reverse("reintegration:itinerary", args=[case.uuid]), {"lang": "en"})
+    assert AuditEvent.objects.filter(
+        action="travel.itinerary_downloaded",
+        actor=nigeria_office,
+        object_id=str(case.pk),
+        summary="en",
+    ).exists()
+
+
+def test_viewing_the_travel_page_is_audited(stockholm_coordinator, cases):
+    case = cases["planning"]
+    sign_in(Client(), stockholm_coordinator).get(reverse("reintegration:travel", args=[case.uuid]))
+    assert AuditEvent.objects.filter(
+        action="travel.viewed", actor=stockholm_coordinator, object_id=str(case.pk)
+    ).exists()
+
+
+# Form errors: the values stay, nothing is saved, the message says what to do.
+
+
+def _flight_data(**changes):
+    day = timezone.localdate() + dt.timedelta(days=10)
+    data = {
+        "flight_number": "KL1200",
+        "from_airport": "AMS",
+        "to_airport": "LOS",
+        "departs_on": day.isoformat(),
+        "departs_at": "10:15",
+        "arrives_on": day.isoformat(),
+        "arrives_at": "17:40",
+    }
+    data.update(changes)
+    return data
+
+
+@pytest.fixture
+def planned(iom_caseworker):
+    case = _approved_case()
+    make_travel_plan(case)
+    return case
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"from_airport": "ar"}, "Write the airport's three-letter code, e.g. ARN."),
+        ({"to_airport": "ar"}, "Write the airport's three-letter code, e.g. ARN."),
+        ({"from_airport": "ARNX"}, "Ensure this value has at most 3 characters (it has 4)."),
+        ({"to_airport": "AMS"}, "The flight must land at another airport."),
+        (
+            {"flight_number": "hello"},
+            "Write the flight number as on the ticket: airline code and number, e.g. SK1427.",
+        ),
+        (
+            {"arrives_on": (timezone.localdate() + dt.timedelta(days=15)).isoformat()},
+            "The arrival date must be close to the departure date.",
+        ),
+        (
+            {
+                "departs_on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
+                "arrives_on": (timezone.localdate() - dt.timedelta(days=1)).isoformat(),
+            },
+            "The departure date cannot be in the past.",
+        ),
+    ],
+)
+def test_bad_flight_is_refused_with_the_values_kept(iom_caseworker, planned, changes, message):
+    before = FlightSegment.objects.count()
+    data = _flight_data(**changes)
+    response = _english(iom_caseworker).post(
+        reverse("reintegration:flight-new", args=[planned.uuid]), data
+    )
+    assert response.status_code == 200
+    assert message in _text(response)
+    for name, value in changes.items():
+        assert f'name="{name}" value="{value}"' in _text(response)
+    assert FlightSegment.objects.count() == before
+
+
+def test_changing_a_flight_badly_leaves_it_as_it_was(iom_caseworker, planned):
+    flight = services.live_plan(planned).flights.get()
+    response = _english(iom_caseworker).post(
+        reverse("reintegration:flight", args=[planned.uuid, flight.uuid]),
+        _flight_data(flight_number="hello"),
+    )
+    assert response.status_code == 200
+    assert 'name="flight_number" value="hello"' in _text(response)
+    flight.refresh_from_db()
+    assert (flight.flight_number, flight.from_airport) == ("KL1100", "ARN")
+
+
+def test_expired_travel_document_is_refused_with_the_values_kept(iom_caseworker, planned):
+    returnee = planned.people.get(relation="returnee")
+    TravelDocument.objects.filter(person=returnee).delete()
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    response = _english(iom_caseworker).post(
+        reverse("reintegration:travel-document", args=[planned.uuid, returnee.uuid]),
+        {"kind": "passport", "number": "ab123456", "valid_until": yesterday},
+    )
+    assert response.status_code == 200
+    assert "This document has expired." in _text(response)
+    assert 'value="ab123456"' in _text(response)
+    assert f'value="{yesterday}"' in _text(response)
+    assert not TravelDocument.objects.filter(person=returnee).exists()
+
+
+# Booking a plan that is not ready.
+
+
+def _messages(response) -> list[str]:
+    return [
+        html.unescape(text)
+        for text in re.findall(
+            r'<p class="message message-error">(.*?)</p>', response.content.decode()
+        )
+    ]
+
+
+def test_booking_an_incomplete_plan_lists_the_problems(iom_caseworker, planned):
+    plan = services.live_plan(planned)
+    plan.flights.all().delete()
+    TravelPlan.objects.filter(pk=plan.pk).update(reception="")
+    client = _english(iom_caseworker)
+    travel = reverse("reintegration:travel", args=[planned.uuid])
+
+    response = client.post(reverse("reintegration:book", args=[planned.uuid]))
+    assert (response.status_code, response["Location"]) == (302, travel)
+    plan.refresh_from_db()
+    assert plan.state == "planning"
+    assert _messages(client.get(travel)) == [
+        "The journey cannot be booked yet.",
+        "Add the flights.",
+        "Say who meets the returnee at the arrival airport.",
+    ]
+
+
+def test_booking_a_plan_with_an_expired_document_lists_it(iom_caseworker, planned):
+    plan = services.live_plan(planned)
+    TravelDocument.objects.filter(plan=plan).update(
+        valid_until=timezone.localdate() + dt.timedelta(days=3)
+    )
+    client = _english(iom_caseworker)
+    client.post(reverse("reintegration:book", args=[planned.uuid]))
+    plan.refresh_from_db()
+    assert plan.state == "planning"
+    assert _messages(client.get(reverse("reintegration:travel", args=[planned.uuid]))) == [
+        "The journey cannot be booked yet.",
+        "The travel document of Åsa expires before the journey ends.",
+    ]
+
+
+# The case page links to the travel plan once there is a journey to plan.
+
+
+def test_case_page_links_to_the_travel_plan_of_an_approved_case(iom_caseworker):
+    case = _approved_case()
+    page = sign_in(Client(), iom_caseworker).get(reverse("referrals:case", args=[case.uuid]))
+    assert reverse("reintegration:travel", args=[case.uuid]) in page.content.decode()
+
+
+def test_case_page_has_no_travel_link_while_the_case_is_prepared(stockholm_coordinator):
+    case = make_ready_to_submit(make_case(CaseState.PREPARING))
+    page = sign_in(Client(), stockholm_coordinator).get(reverse("referrals:case", args=[case.uuid]))
+    assert page.status_code == 200
+    assert reverse("reintegration:travel", args=[case.uuid]) not in page.content.decode()
+
+
+def test_case_page_has_no_travel_link_while_the_case_is_submitted(iom_caseworker):
+    case = make_ready_to_submit(make_case(CaseState.SUBMITTED))
+    page = sign_in(Client(), iom_caseworker).get(reverse("referrals:case", args=[case.uuid]))
+    assert page.status_code == 200
+    assert reverse("reintegration:travel", args=[case.uuid]) not in page.content.decode()
