@@ -44,6 +44,11 @@ class FlightForm(forms.ModelForm):
             "arrives_at",
             "assistance_on_arrival",
         ]
+        # A code of the wrong length gets the same message as any other bad code.
+        error_messages = {
+            name: {"max_length": _("Write the airport's three-letter code, e.g. ARN.")}
+            for name in ("from_airport", "to_airport")
+        }
         widgets = {
             "departs_on": DateInput(),
             "arrives_on": DateInput(),

@@ -24,6 +24,10 @@ class TravelError(case_services.CaseError):
     pass
 
 
+# The case states in which a journey is planned, and in which an arrival is recorded.
+PLAN_CASE_STATES = frozenset({CaseState.APPROVED, CaseState.IN_TRANSIT})
+ARRIVAL_CASE_STATES = frozenset({CaseState.IN_TRANSIT})
+
 PLAN_FIELDS = ("escort_needed", "escort", "reception", "onward_transport", "notes")
 FLIGHT_FIELDS = (
     "flight_number",
@@ -37,8 +41,18 @@ FLIGHT_FIELDS = (
 )
 
 
-def _locked_case(case: Case, by, allowed=permissions.can_plan) -> Case:
+def _locked_case(case: Case, by, allowed=permissions.can_plan, states=PLAN_CASE_STATES) -> Case:
     locked = Case.objects.select_for_update().get(pk=case.pk)
+    # A case that moved on meanwhile (departed, withdrawn) is a stale page, not a refusal:
+    # the user is told what happened instead of being shown "access denied".
+    if locked.state not in states:
+        raise TravelError(
+            _(
+                "The case is now “%(state)s”, so this cannot be done. Reload the page to see "
+                "what changed."
+            )
+            % {"state": locked.get_state_display()}
+        )
     # Permissions are read again under the lock: the cached ones may predate a change.
     case_permissions.forget_perms(by)
     if not allowed(locked, by):
@@ -253,7 +267,7 @@ def record_departure(case: Case, *, by) -> TravelPlan:
 @case_services.service
 def record_arrival(case: Case, *, by) -> TravelPlan:
     """The returnee has been met at the destination: reintegration starts."""
-    case = _locked_case(case, by, allowed=permissions.can_receive)
+    case = _locked_case(case, by, allowed=permissions.can_receive, states=ARRIVAL_CASE_STATES)
     plan = _live_plan(case, T.DEPARTED)
     plan.arrive()
     plan.save()

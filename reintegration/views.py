@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django_fsm import can_proceed
 
 from ampcase import audit
 from referrals.forms import ReasonForm
@@ -48,6 +49,38 @@ def _live(case: Case) -> TravelPlan:
     if plan is None:
         raise Http404
     return plan
+
+
+class _Stale(Exception):
+    """The page asked for does not fit the journey any more (booked meanwhile, say)."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _planning(case: Case) -> TravelPlan:
+    plan = _live(case)
+    if plan.state != T.PLANNING:
+        raise _Stale(
+            _("A booked journey cannot be changed. Reopen the booking first to change it.")
+        )
+    return plan
+
+
+def _stale_redirects(view):
+    """A form or confirmation page opened on a journey that moved on (an old link, another
+    tab, a colleague's change) says so on the travel page instead of offering a dead end."""
+
+    def wrapper(request, case_uuid, *args, **kwargs):
+        try:
+            return view(request, case_uuid, *args, **kwargs)
+        except _Stale as stale:
+            messages.error(request, stale.message)
+            return redirect("reintegration:travel", case_uuid)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
 
 
 def _form_page(request, case, form, title, submit_label, intro="", problems=()):
@@ -123,9 +156,12 @@ def travel(request: HttpRequest, case_uuid) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@_stale_redirects
 def plan_form(request: HttpRequest, case_uuid, start: bool = False) -> HttpResponse:
     case = get_case(request, case_uuid, allowed=permissions.can_plan)
-    plan = None if start else _live(case)
+    if start and services.live_plan(case) is not None:
+        raise _Stale(_("This case already has a travel plan."))
+    plan = None if start else _planning(case)
     initial = {}
     if start:
         # The application said whether an escort is needed: the plan starts from it.
@@ -148,6 +184,7 @@ def plan_form(request: HttpRequest, case_uuid, start: bool = False) -> HttpRespo
 
 
 @require_http_methods(["GET", "POST"])
+@_stale_redirects
 def flight(request: HttpRequest, case_uuid, flight_uuid=None) -> HttpResponse:
     case = get_case(request, case_uuid, allowed=permissions.can_plan)
     instance = None
@@ -155,6 +192,7 @@ def flight(request: HttpRequest, case_uuid, flight_uuid=None) -> HttpResponse:
         instance = FlightSegment.objects.filter(uuid=flight_uuid, plan__case=case).first()
         if instance is None:
             raise Http404
+    _planning(case)
     form = FlightForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in services.FLIGHT_FIELDS}
@@ -186,12 +224,13 @@ def delete_flight(request: HttpRequest, case_uuid, flight_uuid) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@_stale_redirects
 def travel_document(request: HttpRequest, case_uuid, person_uuid) -> HttpResponse:
     case = get_case(request, case_uuid, allowed=permissions.can_plan)
     person = Person.objects.filter(uuid=person_uuid, case=case).first()
     if person is None:
         raise Http404
-    plan = _live(case)
+    plan = _planning(case)
     existing = plan.documents.filter(person=person).first()
     form = TravelDocumentForm(request.POST or None, instance=existing)
     if request.method == "POST" and form.is_valid():
@@ -278,11 +317,21 @@ _STEPS = {
 }
 
 
+# The travel plan's transition behind each step, where the names differ.
+_TRANSITIONS = {"incident": "report_incident"}
+
+
 @require_http_methods(["GET", "POST"])
+@_stale_redirects
 def step(request: HttpRequest, case_uuid, action: str) -> HttpResponse:
     allowed, form_class, run, title, intro, done = _STEPS[action]
     case = get_case(request, case_uuid, allowed=allowed)
     plan = _live(case)
+    if not can_proceed(getattr(plan, _TRANSITIONS.get(action, action))):
+        raise _Stale(
+            _("The travel plan is now “%(state)s”, so this cannot be done. Reload the page.")
+            % {"state": plan.get_state_display()}
+        )
     form = form_class(request.POST or None) if form_class else None
     if request.method == "POST" and (form is None or form.is_valid()):
         try:

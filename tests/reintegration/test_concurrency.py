@@ -163,8 +163,8 @@ def test_withdrawal_and_departure_at_once_do_one_or_the_other(
         case.refresh_from_db()
         plan.refresh_from_db()
         if withdrawal.ok:
-            # The caseworker may no longer plan the journey of a withdrawn case.
-            assert isinstance(departure.error, PermissionDenied), departure
+            # The caseworker is told the case was withdrawn, not refused access.
+            assert isinstance(departure.error, services.TravelError), departure
             assert (case.state, plan.state) == (CaseState.WITHDRAWN, T.CANCELLED)
             assert events(case, "travel.cancelled") == (1, 1)
             assert events(case, "case.departed") == (0, 0)
