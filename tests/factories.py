@@ -318,7 +318,11 @@ def make_travel_plan(case: Case, *, state: str = "planning", flights: int = 1, c
             arrives_on=day + dt.timedelta(days=n),
             arrives_at=dt.time(12, 0),
         )
-    steps = {"booked": ["book"], "departed": ["book", "depart"], "arrived": ["book", "depart", "arrive"]}
+    steps = {
+        "booked": ["book"],
+        "departed": ["book", "depart"],
+        "arrived": ["book", "depart", "arrive"],
+    }
     for step in steps.get(state, []):
         method = getattr(plan, step)
         method(by=plan.created_by) if step == "book" else method()

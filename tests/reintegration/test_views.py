@@ -544,3 +544,21 @@ def test_a_booked_plans_flights_cannot_be_opened_for_change(iom_caseworker):
     response = client.post(url, {"flight_number": "SK1"}, follow=True)
     assert "Reopen the booking first" in html.unescape(response.content.decode())
     assert plan.flights.get().flight_number == "KL1100"
+
+
+def test_every_error_summary_link_leads_to_its_field(iom_caseworker):
+    """Radio groups have no single input to point at: the link goes to their fieldset."""
+    case = _approved_case()
+    make_travel_plan(case)
+    client = sign_in(Client(), iom_caseworker)
+    url = reverse(
+        "reintegration:travel-document",
+        args=[case.uuid, case.people.get(relation="returnee").uuid],
+    )
+    # A browser always sends the CSRF token: an empty POST would leave the form unbound.
+    page = client.post(url, {"csrfmiddlewaretoken": "x"}).content.decode()
+    targets = re.findall(r'<div class="error-summary".*?</div>', page, re.S)[0]
+    links = re.findall(r'href="#([^"]*)"', targets)
+    assert len(links) == 3  # kind of document, number, valid until
+    for target in links:
+        assert target and f'id="{target}"' in page, target
