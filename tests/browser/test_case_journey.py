@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 from pypdf import PdfWriter
 
 from ampcase.accounts.roles import Role
@@ -83,7 +84,7 @@ def test_referral_to_joint_decision(english, settings, tmp_path):
     page.get_by_label("How was consent given?", exact=True).select_option("written")
     page.get_by_role("button", name="Send the referral").click()
     # Missing consent tick: the error summary links to the field, nothing is saved.
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     check_accessibility(page)
     assert not Case.objects.exists()
     page.get_by_label(
@@ -164,9 +165,9 @@ def test_referral_to_joint_decision(english, settings, tmp_path):
     check_accessibility(page)
     assert "Åsa Öberg" in page.content()  # consent to share with IOM Finland holds
     # Likely x severe: the overall level is high, and shown before anyone decides.
-    assert page.get_by_role("note").filter(has_text="High risk").is_visible()
+    expect(page.get_by_role("note").filter(has_text="High risk")).to_be_visible()
     page.get_by_role("link", name="Approve").click()
-    assert page.get_by_role("note").filter(has_text="High risk").is_visible()
+    expect(page.get_by_role("note").filter(has_text="High risk")).to_be_visible()
     check_accessibility(page)
     page.get_by_role("button", name="Approve the return").click()
     expect_path(page, reverse("referrals:case", args=[case.uuid]))

@@ -6,6 +6,7 @@ from base64 import b32decode
 import pytest
 from django.urls import reverse
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from ampcase.accounts.roles import Role
 from tests.browser.conftest import check_accessibility, expect_path
@@ -36,12 +37,12 @@ def test_first_login_enrols_the_app_and_switches_language(page):
     page.get_by_label("Användarnamn").fill("karin")
     page.get_by_label("Lösenord").fill("wrong password")
     page.get_by_role("button", name="Fortsätt").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     check_accessibility(page)
 
     sign_in_with_password(page, "karin")
     expect_path(page, reverse("accounts:enrol"))
-    assert page.locator(".qr svg").is_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
     check_accessibility(page)
 
     secret = page.locator("#totp-secret").inner_text()
@@ -80,7 +81,7 @@ def test_returning_user_signs_in_with_a_code_after_a_wrong_one(page):
     wrong = "000000" if current_code(device) != "000000" else "111111"
     page.get_by_label("Kod från din autentiseringsapp").fill(wrong)
     page.get_by_role("button", name="Logga in").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     check_accessibility(page)
 
     # Wrong codes are throttled for a moment; lift that as time would.
@@ -97,7 +98,7 @@ def test_keyboard_user_can_skip_to_the_content(page):
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Hoppa till huvudinnehållet")
     assert skip.evaluate("el => el === document.activeElement")
-    assert skip.is_visible()
+    expect(skip).to_be_visible()
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     check_accessibility(page)

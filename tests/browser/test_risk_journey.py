@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from ampcase.accounts.roles import Role
 from referrals import services as case_services
@@ -50,12 +51,12 @@ def test_social_worker_completes_the_risk_table_and_assesses_the_child(english, 
 
     page.get_by_role("link", name="Add a risk").click()
     page.get_by_role("button", name="Save the risk").click()
-    assert page.get_by_role("alert").is_visible()  # nothing filled in: errors, nothing saved
+    expect(page.get_by_role("alert")).to_be_visible()  # nothing filled in: errors, nothing saved
     check_accessibility(page)
     fill_risk(page)
     page.get_by_role("button", name="Save the risk").click()
     expect_path(page, reverse("risk:table", args=[case.uuid]))
-    assert page.get_by_text("High", exact=True).first.is_visible()
+    expect(page.get_by_text("High", exact=True).first).to_be_visible()
     check_accessibility(page)
 
     page.get_by_role("link", name="Complete and sign").click()
