@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from referrals.forms import DateInput
 
 from .models import FlightSegment, TravelDocument, TravelPlan
+from .services import FLIGHT_FIELDS, PLAN_FIELDS
 
 
 class TimeInput(forms.TimeInput):
@@ -19,7 +20,7 @@ class TimeInput(forms.TimeInput):
 class TravelPlanForm(forms.ModelForm):
     class Meta:
         model = TravelPlan
-        fields = ["escort_needed", "escort", "reception", "onward_transport", "notes"]
+        fields = list(PLAN_FIELDS)
         widgets = {
             "reception": forms.Textarea(attrs={"rows": 3}),
             "onward_transport": forms.Textarea(attrs={"rows": 3}),
@@ -34,16 +35,7 @@ FLIGHT_NUMBER = re.compile(r"^[A-Z0-9]{2}[0-9]{1,4}[A-Z]?$")
 class FlightForm(forms.ModelForm):
     class Meta:
         model = FlightSegment
-        fields = [
-            "flight_number",
-            "from_airport",
-            "to_airport",
-            "departs_on",
-            "departs_at",
-            "arrives_on",
-            "arrives_at",
-            "assistance_on_arrival",
-        ]
+        fields = list(FLIGHT_FIELDS)
         # A code of the wrong length gets the same message as any other bad code.
         error_messages = {
             name: {"max_length": _("Write the airport's three-letter code, e.g. ARN.")}
