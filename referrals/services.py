@@ -158,7 +158,7 @@ def submission_problems(case: Case) -> list[str]:
     return problems
 
 
-def _locked(case: Case, by=None) -> Case:
+def lock_case(case: Case, by=None) -> Case:
     """The case row, locked until the transaction ends. The actor's cached permissions are
     dropped: whatever was read before the lock (say, by the view) may be stale by now."""
     locked = Case.objects.select_for_update().select_related("region").get(pk=case.pk)
@@ -167,7 +167,7 @@ def _locked(case: Case, by=None) -> Case:
     return locked
 
 
-def _log(case: Case, by, action: str, note: str = "", from_state: str = "") -> None:
+def log_event(case: Case, by, action: str, note: str = "", from_state: str = "") -> None:
     CaseEvent.objects.create(
         case=case,
         action=action,
@@ -182,7 +182,7 @@ def _log(case: Case, by, action: str, note: str = "", from_state: str = "") -> N
 
 def _run(case: Case, by, name: str, action: str, note: str = "", **kwargs) -> Case:
     """Lock, check, transition, log, sync permissions. Must run inside `transaction.atomic`."""
-    locked = _locked(case, by)
+    locked = lock_case(case, by)
     permissions.forget_perms(by)
     method = getattr(locked, name)
     if not can_proceed(method):
@@ -205,7 +205,7 @@ def _run(case: Case, by, name: str, action: str, note: str = "", **kwargs) -> Ca
         raise CaseError(
             _("Someone else changed the case at the same moment. Reload the page and try again.")
         ) from error
-    _log(locked, by, action, note, from_state)
+    log_event(locked, by, action, note, from_state)
     permissions.sync_case_permissions(locked)
     permissions.forget_perms(by)
     return locked
@@ -263,7 +263,7 @@ def log_referral(
         interpreter=interpreter,
         recorded_by=by,
     )
-    _log(case, by, "case.referred")
+    log_event(case, by, "case.referred")
     permissions.sync_case_permissions(case)
     return case
 
@@ -286,7 +286,7 @@ def record_consent(
 ) -> Consent:
     """Add an entry to the consent ledger. Withdrawing consent to share with IOM takes IOM's
     access to the identity away at once."""
-    case = _locked(case, by)
+    case = lock_case(case, by)
     _require(permissions.can_record_consent(case, by), case, by, "record_consent")
     if given and not permissions.can_work(case, by):
         raise CaseError(_("This case is closed: consent can only be withdrawn now."))
@@ -299,7 +299,7 @@ def record_consent(
         interpreter=interpreter,
         recorded_by=by,
     )
-    _log(case, by, "consent.given" if given else "consent.withdrawn", purpose)
+    log_event(case, by, "consent.given" if given else "consent.withdrawn", purpose)
     permissions.sync_case_permissions(case)
     return entry
 
@@ -307,12 +307,12 @@ def record_consent(
 @service
 def share_for_consultation(case: Case, *, by) -> Case:
     """Let IOM Finland see the case under its pseudonym, before consent, to discuss it."""
-    case = _locked(case, by)
+    case = lock_case(case, by)
     _require(permissions.can_work(case, by), case, by, "share_for_consultation")
     if case.consultation_shared_at is None:
         case.consultation_shared_at = timezone.now()
         case.save(update_fields=["consultation_shared_at", "updated_at"])
-        _log(case, by, "case.consultation_shared")
+        log_event(case, by, "case.consultation_shared")
         permissions.sync_case_permissions(case)
     return case
 
@@ -329,7 +329,7 @@ def assess_eligibility(
     notes: str = "",
 ) -> EligibilityAssessment:
     """Record the screening and move the case to preparing, or to not eligible."""
-    case = _locked(case, by)
+    case = lock_case(case, by)
     if case.state != CaseState.SCREENING:
         raise CaseError(_("Eligibility is assessed while the case is in screening."))
     _require(permissions.can_work(case, by), case, by, "assess_eligibility")
@@ -362,24 +362,24 @@ def set_risk_level(case: Case, level: int | None) -> None:
 def save_person(case: Case, *, by, person: Person | None = None, **fields) -> Person:
     """Change the returnee's or a child's details, or add an accompanying child (no
     `person`). Identity data: only the case's coordinators, and only while the case is open."""
-    case = _locked(case, by)
+    case = lock_case(case, by)
     _require(permissions.can_work(case, by), case, by, "save_person")
     if person is None:
         person = Person.objects.create(case=case, relation=Person.Relation.CHILD, **fields)
-        _log(case, by, "person.created", person.get_relation_display())
+        log_event(case, by, "person.created", person.get_relation_display())
         return person
     if person.case_id != case.pk:
         raise PermissionDenied
     for name, value in fields.items():
         setattr(person, name, value)
     person.save()
-    _log(case, by, "person.changed", person.get_relation_display())
+    log_event(case, by, "person.changed", person.get_relation_display())
     return person
 
 
 @service
 def save_application(case: Case, *, by, destination_country: str, **fields) -> Application:
-    case = _locked(case, by)
+    case = lock_case(case, by)
     if case.state != CaseState.PREPARING:
         raise CaseError(_("The application can be changed while the case is being prepared."))
     _require(permissions.can_work(case, by), case, by, "save_application")
@@ -388,7 +388,7 @@ def save_application(case: Case, *, by, destination_country: str, **fields) -> A
     application, created = Application.objects.update_or_create(
         case=case, defaults={**fields, "updated_by": by}
     )
-    _log(case, by, "application.created" if created else "application.changed")
+    log_event(case, by, "application.created" if created else "application.changed")
     return application
 
 
@@ -396,7 +396,7 @@ def save_application(case: Case, *, by, destination_country: str, **fields) -> A
 def submit_case(case: Case, *, by) -> Case:
     """Submit to IOM Finland. Refused, with every missing condition listed, unless all the
     conditions of DESIGN.md section 5 hold."""
-    locked = _locked(case, by)
+    locked = lock_case(case, by)
     if locked.state == CaseState.PREPARING and permissions.can_work(locked, by):
         problems = submission_problems(locked)
         if problems:
@@ -464,7 +464,7 @@ def mark_arrived(case: Case, *, by) -> Case:
 @service
 def assign_social_worker(case: Case, *, by, social_worker) -> Case:
     """Give one social worker access to this case alone (or take it away with None)."""
-    case = _locked(case, by)
+    case = lock_case(case, by)
     _require(permissions.can_work(case, by), case, by, "assign_social_worker")
     if social_worker is not None and not (
         social_worker.is_active
@@ -474,7 +474,9 @@ def assign_social_worker(case: Case, *, by, social_worker) -> Case:
         raise CaseError(_("Only an active social worker in social services can be assigned."))
     case.social_worker = social_worker
     case.save(update_fields=["social_worker", "updated_at"])
-    _log(case, by, "case.social_worker_assigned" if social_worker else "case.social_worker_removed")
+    log_event(
+        case, by, "case.social_worker_assigned" if social_worker else "case.social_worker_removed"
+    )
     permissions.sync_case_permissions(case)
     return case
 
@@ -482,14 +484,14 @@ def assign_social_worker(case: Case, *, by, social_worker) -> Case:
 @service
 def transfer_case(case: Case, *, by, region: Region) -> Case:
     """Move the case to another region: its coordinators gain access, the old ones lose it."""
-    case = _locked(case, by)
+    case = lock_case(case, by)
     _require(permissions.can_work(case, by), case, by, "transfer_case")
     if region.pk == case.region_id:
         raise CaseError(_("The case is already in that region."))
     old = case.region.name
     case.region = region
     case.save(update_fields=["region", "updated_at"])
-    _log(case, by, "case.transferred", f"{old} -> {region.name}")
+    log_event(case, by, "case.transferred", f"{old} -> {region.name}")
     permissions.sync_case_permissions(case)
     return case
 
@@ -505,7 +507,7 @@ def add_document(
     key = storage.store(document)
     try:
         with transaction.atomic():
-            locked = _locked(case, by)
+            locked = lock_case(case, by)
             _require(allowed(locked, by), locked, by, "add_document")
             row = Document.objects.create(
                 case=locked,
@@ -516,7 +518,7 @@ def add_document(
                 sha256=document.sha256,
                 uploaded_by=by,
             )
-            _log(locked, by, "document.uploaded", row.get_kind_display())
+            log_event(locked, by, "document.uploaded", row.get_kind_display())
     except BaseException:
         storage.delete_stored(key)
         raise

@@ -10,10 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from ampcase import audit
-from referrals import permissions as case_permissions
 from referrals import services as case_services
-from referrals.models import Case, CaseEvent, CaseState, Person
+from referrals.models import Case, CaseState, Person
 
 from . import permissions
 from .models import LIVE_STATES, FlightSegment, TravelDocument, TravelPlan
@@ -42,7 +40,7 @@ FLIGHT_FIELDS = (
 
 
 def _locked_case(case: Case, by, allowed=permissions.can_plan, states=PLAN_CASE_STATES) -> Case:
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    locked = case_services.lock_case(case, by)
     # A case that moved on meanwhile (departed, withdrawn) is a stale page, not a refusal:
     # the user is told what happened instead of being shown "access denied".
     if locked.state not in states:
@@ -53,16 +51,9 @@ def _locked_case(case: Case, by, allowed=permissions.can_plan, states=PLAN_CASE_
             )
             % {"state": locked.get_state_display()}
         )
-    # Permissions are read again under the lock: the cached ones may predate a change.
-    case_permissions.forget_perms(by)
     if not allowed(locked, by):
         raise case_services.Denied(locked, by, "travel")
     return locked
-
-
-def _event(case: Case, by, action: str, note: str = "") -> None:
-    CaseEvent.objects.create(case=case, action=action, actor=by, note=note)
-    audit.record(None, action, case, note, actor=by)
 
 
 def live_plan(case: Case) -> TravelPlan | None:
@@ -101,7 +92,7 @@ def start_plan(case: Case, *, by, **fields) -> TravelPlan:
     if TravelPlan.objects.filter(case=case, state__in=LIVE_STATES).exists():
         raise TravelError(_("This case already has a travel plan."))
     plan = TravelPlan.objects.create(case=case, created_by=by, **fields)
-    _event(case, by, "travel.planned")
+    case_services.log_event(case, by, "travel.planned")
     return plan
 
 
@@ -112,7 +103,7 @@ def change_plan(case: Case, *, by, **fields) -> TravelPlan:
     for name, value in fields.items():
         setattr(plan, name, value)
     plan.save()
-    _event(case, by, "travel.changed")
+    case_services.log_event(case, by, "travel.changed")
     return plan
 
 
@@ -127,14 +118,14 @@ def save_flight(case: Case, *, by, flight: FlightSegment | None = None, **fields
         raise TravelError(_("The arrival date must be close to the departure date."))
     if flight is None:
         flight = FlightSegment.objects.create(plan=plan, **fields)
-        _event(case, by, "travel.flight_added", fields["flight_number"])
+        case_services.log_event(case, by, "travel.flight_added", fields["flight_number"])
         return flight
     if flight.plan_id != plan.pk:
         raise TravelError(_("This flight is not part of the plan being prepared."))
     for name, value in fields.items():
         setattr(flight, name, value)
     flight.save()
-    _event(case, by, "travel.flight_changed", flight.flight_number)
+    case_services.log_event(case, by, "travel.flight_changed", flight.flight_number)
     return flight
 
 
@@ -146,7 +137,7 @@ def delete_flight(case: Case, *, by, flight: FlightSegment) -> None:
         raise TravelError(_("This flight is not part of the plan being prepared."))
     number = flight.flight_number
     flight.delete()
-    _event(case, by, "travel.flight_removed", number)
+    case_services.log_event(case, by, "travel.flight_removed", number)
 
 
 def travellers(case: Case) -> list[Person]:
@@ -168,7 +159,7 @@ def save_travel_document(
         person=person,
         defaults={"kind": kind, "number": number, "valid_until": valid_until},
     )
-    _event(case, by, "travel.document_saved", document.get_kind_display())
+    case_services.log_event(case, by, "travel.document_saved", document.get_kind_display())
     return document
 
 
@@ -229,7 +220,7 @@ def book(case: Case, *, by) -> TravelPlan:
         raise TravelError(_("The journey cannot be booked yet."), problems)
     plan.book(by=by)
     plan.save()
-    _event(case, by, "travel.booked", _first_flight_note(plan))
+    case_services.log_event(case, by, "travel.booked", _first_flight_note(plan))
     return plan
 
 
@@ -247,7 +238,7 @@ def reopen(case: Case, *, by, reason: str) -> TravelPlan:
     plan = _live_plan(case, T.BOOKED)
     plan.reopen()
     plan.save()
-    _event(case, by, "travel.reopened", reason)
+    case_services.log_event(case, by, "travel.reopened", reason)
     return plan
 
 
@@ -258,7 +249,7 @@ def record_departure(case: Case, *, by) -> TravelPlan:
     plan = _live_plan(case, T.BOOKED)
     plan.depart()
     plan.save()
-    _event(case, by, "travel.departed")
+    case_services.log_event(case, by, "travel.departed")
     if case.state == CaseState.APPROVED:
         case_services.mark_departed(case, by=by)
     return plan
@@ -271,7 +262,7 @@ def record_arrival(case: Case, *, by) -> TravelPlan:
     plan = _live_plan(case, T.DEPARTED)
     plan.arrive()
     plan.save()
-    _event(case, by, "travel.arrived")
+    case_services.log_event(case, by, "travel.arrived")
     case_services.mark_arrived(case, by=by)
     return plan
 
@@ -285,7 +276,7 @@ def cancel(case: Case, *, by, reason: str) -> TravelPlan:
     plan = _live_plan(case, T.PLANNING, T.BOOKED)
     plan.cancel(reason=reason)
     plan.save()
-    _event(case, by, "travel.cancelled", reason)
+    case_services.log_event(case, by, "travel.cancelled", reason)
     return plan
 
 
@@ -299,7 +290,7 @@ def report_incident(case: Case, *, by, description: str) -> TravelPlan:
     plan = _live_plan(case, T.BOOKED, T.DEPARTED)
     plan.report_incident(description=description)
     plan.save()
-    _event(case, by, "travel.incident", description)
+    case_services.log_event(case, by, "travel.incident", description)
     return plan
 
 
@@ -315,4 +306,4 @@ def cancel_on_withdrawal(sender, *, case: Case, by, **kwargs) -> None:
         return
     plan.cancel(reason=_("The returnee withdrew."))
     plan.save()
-    _event(case, by, "travel.cancelled", plan.end_reason)
+    case_services.log_event(case, by, "travel.cancelled", plan.end_reason)

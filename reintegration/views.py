@@ -4,6 +4,8 @@ fetches its case through `referrals.views.get_case` (404 for a case the user may
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -71,6 +73,7 @@ def _stale_redirects(view):
     """A form or confirmation page opened on a journey that moved on (an old link, another
     tab, a colleague's change) says so on the travel page instead of offering a dead end."""
 
+    @functools.wraps(view)
     def wrapper(request, case_uuid, *args, **kwargs):
         try:
             return view(request, case_uuid, *args, **kwargs)
@@ -78,8 +81,6 @@ def _stale_redirects(view):
             messages.error(request, stale.message)
             return redirect("reintegration:travel", case_uuid)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return wrapper
 
 

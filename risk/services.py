@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from ampcase import audit
-from referrals import permissions as case_permissions
 from referrals import services as case_services
 from referrals.models import Case, CaseEvent, Document, Person
 
@@ -25,9 +24,7 @@ ROW_FIELDS = ("where", "threat", "description", "likelihood", "impact", "mitigat
 
 
 def _locked_case(case: Case, by) -> Case:
-    locked = Case.objects.select_for_update().get(pk=case.pk)
-    # Read permissions again under the lock: the cached ones may predate a change.
-    case_permissions.forget_perms(by)
+    locked = case_services.lock_case(case, by)
     if not permissions.can_edit(locked, by):
         raise case_services.Denied(locked, by, "risk")
     return locked

@@ -310,7 +310,7 @@ def test_consent_withdrawn_during_the_decision_leaves_iom_without_the_identity(
 
 
 # e. A permission read before the row lock (by the view) is read again under it. Without
-# `forget_perms` in `_locked`, the view's cached `work_case` let a coordinator assign a social
+# `forget_perms` in `lock_case`, the view's cached `work_case` let a coordinator assign a social
 # worker to a case withdrawn meanwhile (the social worker then saw the returnee's identity).
 
 
