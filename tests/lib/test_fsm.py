@@ -1,0 +1,57 @@
+"""State sets read off the state machines (`ampcase/lib/fsm.py`), against DESIGN.md section 5
+written out by hand."""
+
+import pytest
+
+from ampcase.lib import fsm
+from referrals.models import Case, CaseState
+from reintegration.models import TravelPlan, TravelState
+from reintegration.services import JOURNEY_OPEN_STATES, JOURNEY_STATES
+from risk.permissions import EDITABLE_STATES
+
+S = CaseState
+T = TravelState
+
+
+def test_sources_are_the_states_a_transition_leaves_from():
+    assert fsm.sources(Case.withdraw) == {
+        S.REFERRED,
+        S.SCREENING,
+        S.PREPARING,
+        S.SUBMITTED,
+        S.APPROVED,
+    }
+    assert fsm.sources(TravelPlan.report_incident) == {T.BOOKED, T.DEPARTED}
+
+
+def test_targets_are_the_states_a_transition_leads_to():
+    assert fsm.targets(Case.request_changes) == {S.PREPARING}
+    assert fsm.targets(TravelPlan.cancel) == {T.CANCELLED}
+
+
+def test_a_bound_transition_gives_the_same_answer(db):
+    case = Case(state=S.APPROVED)
+    assert fsm.sources(case.depart) == fsm.sources(Case.depart) == {S.APPROVED}
+
+
+def test_upstream_stops_at_the_transitions_own_target():
+    # A case sent back for changes is before submission again; a submitted one is not.
+    assert fsm.upstream(Case.submit) == {S.REFERRED, S.SCREENING, S.PREPARING}
+    assert fsm.upstream(Case.depart) == {
+        S.REFERRED,
+        S.SCREENING,
+        S.PREPARING,
+        S.SUBMITTED,
+        S.APPROVED,
+    }
+
+
+def test_state_sets_of_the_apps_are_read_off_the_graph():
+    assert EDITABLE_STATES == {S.REFERRED, S.SCREENING, S.PREPARING}
+    assert JOURNEY_OPEN_STATES == {S.APPROVED, S.IN_TRANSIT}
+    assert JOURNEY_STATES == {S.APPROVED, S.IN_TRANSIT, S.REINTEGRATION}
+
+
+def test_something_that_is_not_a_transition_is_refused():
+    with pytest.raises(TypeError):
+        fsm.sources(Case.allocate_reference)
