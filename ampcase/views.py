@@ -13,7 +13,8 @@ from ampcase.accounts.roles import Role
 
 def home(request: HttpRequest) -> HttpResponse:
     # The project's home page gathers the apps' work queues; the apps know nothing of it.
-    from referrals.queues import queues_for, state_counts
+    from referrals.queues import state_counts
+    from referrals.registry import queues_for
 
     roles = [Role(code) for code in Role.values if code in request.user.roles]
     context = {

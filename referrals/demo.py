@@ -1,144 +1,145 @@
-"""Demo cases, one or more in every state, for `make run`. Fictional people only."""
+"""Demo cases for `make run`: who they are, and the referrals part of their way through the
+programme, made through the services as the people of the programme would. Fictional people
+only. The whole walk, across the apps, is `ampcase/demo.py`."""
+
+from __future__ import annotations
 
 import datetime as dt
+import io
 
-from django.db import transaction
 from django.utils import timezone
+from pypdf import PdfWriter
 
-from ampcase.accounts.models import Region, User
+from ampcase.accounts.models import Region
+from ampcase.lib.documents import ValidatedDocument
 
-from .models import (
-    Application,
-    Case,
-    CaseEvent,
-    CaseState,
-    Consent,
-    ConsentPurpose,
-    Decision,
-    EligibilityAssessment,
-    Person,
-)
-from .permissions import sync_case_permissions
+from . import services
+from .models import Case, CaseState, ConsentPurpose, Document
 
 S = CaseState
-# state, given name, family name, born, destination
+DEMO_NOTE = "[demo] Fictional person for trying the system."
+
+
+class Spec:
+    """One demo case: the state it is walked to, and who the returnee is."""
+
+    def __init__(self, state, given, family, born, country, child=None):
+        self.state, self.given, self.family, self.born = state, given, family, born
+        self.country, self.child = country, child
+
+
+# One case in every state a service can reach. (A case is closed with its follow-up, which
+# does not exist yet: no demo case is closed.)
 CASES = [
-    (S.REFERRED, "Ioana", "Popescu", dt.date(1998, 3, 14), "RO"),
-    (S.SCREENING, "Blessing", "Okoro", dt.date(2001, 7, 2), "NG"),
-    (S.INELIGIBLE, "Maria", "Ionescu", dt.date(1990, 11, 23), "RO"),
-    (S.PREPARING, "Joy", "Eze", dt.date(1996, 1, 30), "NG"),
-    (S.SUBMITTED, "Elena", "Dumitru", dt.date(1993, 5, 9), "RO"),
-    (S.APPROVED, "Grace", "Adeyemi", dt.date(1999, 9, 17), "NG"),
-    (S.REJECTED, "Ana", "Stan", dt.date(1988, 2, 4), "RO"),
-    (S.IN_TRANSIT, "Faith", "Nwosu", dt.date(1997, 12, 1), "NG"),
-    (S.REINTEGRATION, "Andreea", "Radu", dt.date(2000, 6, 21), "RO"),
-    (S.CLOSED, "Esther", "Obi", dt.date(1994, 8, 8), "NG"),
-    (S.WITHDRAWN, "Mihaela", "Georgescu", dt.date(1995, 10, 12), "RO"),
+    Spec(S.REFERRED, "Ioana", "Popescu", dt.date(1998, 3, 14), "RO"),
+    Spec(S.SCREENING, "Blessing", "Okoro", dt.date(2001, 7, 2), "NG"),
+    Spec(S.INELIGIBLE, "Maria", "Ionescu", dt.date(1990, 11, 23), "RO"),
+    Spec(S.PREPARING, "Joy", "Eze", dt.date(1996, 1, 30), "NG"),
+    Spec(S.SUBMITTED, "Elena", "Dumitru", dt.date(1993, 5, 9), "RO"),
+    Spec(S.APPROVED, "Grace", "Adeyemi", dt.date(1999, 9, 17), "NG", child="Daniel"),
+    Spec(S.REJECTED, "Ana", "Stan", dt.date(1988, 2, 4), "RO"),
+    Spec(S.IN_TRANSIT, "Faith", "Nwosu", dt.date(1997, 12, 1), "NG"),
+    Spec(S.REINTEGRATION, "Andreea", "Radu", dt.date(2000, 6, 21), "RO"),
+    Spec(S.WITHDRAWN, "Mihaela", "Georgescu", dt.date(1995, 10, 12), "RO"),
 ]
-SUBMITTED_OR_LATER = {S.SUBMITTED, S.APPROVED, S.REJECTED, S.IN_TRANSIT, S.REINTEGRATION, S.CLOSED}
-PREPARED = SUBMITTED_OR_LATER | {S.PREPARING}
+# The states a case passes on its way to each state, after the application is prepared.
+SUBMITTED_OR_LATER = {S.SUBMITTED, S.APPROVED, S.REJECTED, S.IN_TRANSIT, S.REINTEGRATION}
+APPROVED_OR_LATER = {S.APPROVED, S.IN_TRANSIT, S.REINTEGRATION}
+INTERPRETER = "Demo Tolk (engelska)"
 
 
-@transaction.atomic
-def seed() -> int:
-    """Create the demo cases once; running again changes nothing."""
-    if Case.objects.filter(referral_note__startswith="[demo]").exists():
-        return 0
-    referrer = User.objects.get(username="referrer")
-    coordinator = User.objects.get(username="coordinator")
-    iom = User.objects.get(username="iom.caseworker")
-    social_worker = User.objects.get(username="socialworker")
-    stockholm = Region.objects.get(code="stockholm")
+def exists() -> bool:
+    return Case.objects.filter(referral_note=DEMO_NOTE).exists()
+
+
+def a_pdf() -> ValidatedDocument:
+    """A one-page PDF standing for a signed paper form."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return ValidatedDocument.from_content(buffer.getvalue(), "application/pdf")
+
+
+def refer(spec: Spec, *, referrer, coordinator, social_worker) -> Case:
+    """From the first contact as far as referrals alone takes the case: referred, screening,
+    not eligible, withdrawn, or an application ready but for the risk part."""
     today = timezone.localdate()
-    for index, (state, given, family, born, country) in enumerate(CASES):
-        submitted = state in SUBMITTED_OR_LATER
-        case = Case.objects.create(
-            reference=Case.allocate_reference(),
-            pseudonym=f"Returnee D{index + 1:02d}",
-            region=stockholm,
-            state=state,
-            destination_country=country if state in PREPARED else "",
-            referred_by=referrer,
-            referring_organisation=referrer.organisation,
-            referral_note="[demo] Fictional person for trying the system.",
-            social_worker=social_worker if state == S.PREPARING else None,
-            submitted_at=timezone.now() if submitted else None,
-            submitted_by=coordinator if submitted else None,
-            withdrawn_on=today if state == S.WITHDRAWN else None,
-            withdrawal_reason="Wants to stay in Sweden for now." if state == S.WITHDRAWN else "",
+    case = services.log_referral(
+        by=referrer,
+        region=Region.objects.get(code="stockholm"),
+        given_name=spec.given,
+        family_name=spec.family,
+        date_of_birth=spec.born,
+        nationality=spec.country,
+        languages="English",
+        referral_note=DEMO_NOTE,
+        consent_on=today,
+        consent_method="written",
+    )
+    if spec.state == S.WITHDRAWN:
+        return services.withdraw_case(
+            case, by=coordinator, on=today, reason="Wants to stay in Sweden for now."
         )
-        Person.objects.create(
-            case=case,
-            relation="returnee",
-            given_name=given,
-            family_name=family,
-            date_of_birth=born,
-            nationality=country,
-            languages="English",
-        )
-        if state == S.APPROVED:
-            Person.objects.create(
-                case=case,
-                relation="child",
-                given_name="Daniel",
-                family_name=family,
-                date_of_birth=dt.date(2021, 4, 5),
-                nationality=country,
-            )
-        Consent.objects.create(
-            case=case,
-            purpose=ConsentPurpose.SWEDISH_AUTHORITIES,
+    if spec.state == S.REFERRED:
+        return case
+    case = services.start_screening(case, by=coordinator)
+    if spec.state == S.SCREENING:
+        return case
+    services.assess_eligibility(
+        case,
+        by=coordinator,
+        basis="trafficking_presumed",
+        exploitation=["sexual"],
+        wants_voluntary_return=spec.state != S.INELIGIBLE,
+        destination="origin",
+    )
+    if spec.state == S.INELIGIBLE:
+        return case
+    for purpose in (ConsentPurpose.IOM_FINLAND, ConsentPurpose.IOM_DESTINATION):
+        services.record_consent(
+            case,
+            by=coordinator,
+            purpose=purpose,
             given=True,
             decided_on=today,
             method="written",
-            recorded_by=referrer,
+            interpreter=INTERPRETER,
         )
-        if state in PREPARED or state == S.INELIGIBLE:
-            EligibilityAssessment.objects.create(
-                case=case,
-                basis="trafficking_presumed",
-                wants_voluntary_return=state != S.INELIGIBLE,
-                destination="origin",
-                assessed_by=coordinator,
-            )
-        if state in PREPARED:
-            for purpose in (ConsentPurpose.IOM_FINLAND, ConsentPurpose.IOM_DESTINATION):
-                Consent.objects.create(
-                    case=case,
-                    purpose=purpose,
-                    given=True,
-                    decided_on=today,
-                    method="written",
-                    interpreter="Demo Tolk (engelska)",
-                    recorded_by=coordinator,
-                )
-            Application.objects.create(
-                case=case,
-                destination_kind="origin",
-                needs_travel_document=True,
-                reintegration_wishes="Vocational training as a hairdresser.",
-                interpreter="Demo Tolk (engelska)",
-                voluntary_declaration=True,
-                declaration_signed_on=today,
-                updated_by=coordinator,
-            )
-        if state in SUBMITTED_OR_LATER - {S.SUBMITTED}:
-            Decision.objects.create(
-                case=case,
-                outcome="rejected" if state == S.REJECTED else "approved",
-                message="Not voluntary." if state == S.REJECTED else "",
-                coordinator=coordinator,
-                coordinator_on=today,
-                iom_user=iom,
-            )
-        CaseEvent.objects.create(case=case, action="case.referred", actor=referrer)
-        if state != S.REFERRED:
-            CaseEvent.objects.create(
-                case=case,
-                action="case.screening_started",
-                from_state=S.REFERRED,
-                to_state=S.SCREENING,
-                actor=coordinator,
-            )
-        sync_case_permissions(case)
-    return len(CASES)
+    if spec.child:
+        services.save_person(
+            case,
+            by=coordinator,
+            given_name=spec.child,
+            family_name=spec.family,
+            date_of_birth=dt.date(2021, 4, 5),
+            nationality=spec.country,
+        )
+    services.save_application(
+        case,
+        by=coordinator,
+        destination_country=spec.country,
+        destination_kind="origin",
+        needs_travel_document=True,
+        reintegration_wishes="Vocational training as a hairdresser.",
+        interpreter=INTERPRETER,
+        voluntary_declaration=True,
+        declaration_signed_on=today,
+    )
+    services.add_document(
+        case, by=coordinator, kind=Document.Kind.SIGNED_APPLICATION, document=a_pdf()
+    )
+    if spec.state == S.PREPARING:
+        services.assign_social_worker(case, by=coordinator, social_worker=social_worker)
+    case.refresh_from_db()
+    return case
+
+
+def decide(case: Case, spec: Spec, *, coordinator, iom) -> Case:
+    """Submit the prepared case and, for the later states, decide it."""
+    case = services.submit_case(case, by=coordinator)
+    if spec.state == S.REJECTED:
+        return services.reject_case(case, by=iom, reason="Not voluntary.")
+    if spec.state in APPROVED_OR_LATER:
+        return services.approve_case(case, by=iom)
+    return case

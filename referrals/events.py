@@ -1,5 +1,5 @@
-"""What each timeline entry says, in words ("approved the return"). Other apps add the words
-for their own actions with `register_event_labels`, so the case page reads them all."""
+"""What each of referrals' timeline entries says, in words ("approved the return"). Registered
+in `apps.py` with `registry.event_labels`, as every app registers the words of its own."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -27,12 +27,3 @@ EVENT_LABELS: dict[str, str] = {
     "case.departed": _("recorded that the returnee left Sweden"),
     "case.arrived": _("recorded that the returnee arrived"),
 }
-
-
-def register_event_labels(labels: dict[str, str]) -> None:
-    EVENT_LABELS.update(labels)
-
-
-def describe(action: str) -> str:
-    """The words for `action`; the action's code if no app gave any."""
-    return str(EVENT_LABELS.get(action, action))

@@ -20,6 +20,8 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from ampcase.accounts.models import Organisation, Region
 
+from .permissions import can_decide, can_plan_travel, can_receive, can_work
+
 
 class CaseState(models.TextChoices):
     REFERRED = "referred", pgettext_lazy("case state", "Referred")
@@ -36,34 +38,24 @@ class CaseState(models.TextChoices):
 
 
 S = CaseState
-# The returnee may withdraw at any moment before departure.
+# The returnee may withdraw at any moment before departure (the `withdraw` transition's
+# source: ask `fsm.sources(Case.withdraw)` rather than this list elsewhere).
 WITHDRAWABLE = [S.REFERRED, S.SCREENING, S.PREPARING, S.SUBMITTED, S.APPROVED]
-# Nothing happens to a case in these states any more.
+# Nothing happens to a case in these states any more: its region stops working on it. (The
+# state machine has no notion of an end, so this is where "ended" is defined.)
 FINAL_STATES = frozenset({S.INELIGIBLE, S.REJECTED, S.CLOSED, S.WITHDRAWN})
+# The IOM office of the destination country takes part from the approval on, until the case
+# is withdrawn (DESIGN.md section 6).
+COUNTRY_OFFICE_STATES = frozenset({S.APPROVED, S.IN_TRANSIT, S.REINTEGRATION, S.CLOSED})
 
 
-def _may_work(case, user) -> bool:
-    from .permissions import can_work
+class RiskLevel(models.IntegerChoices):
+    """The overall level of a risk table (the risk app's matrix gives it; the case keeps the
+    latest completed one)."""
 
-    return can_work(case, user)
-
-
-def _may_decide(case, user) -> bool:
-    from .permissions import can_decide
-
-    return can_decide(case, user)
-
-
-def _may_plan_travel(case, user) -> bool:
-    from .permissions import can_plan_travel
-
-    return can_plan_travel(case, user)
-
-
-def _may_receive(case, user) -> bool:
-    from .permissions import can_receive
-
-    return can_receive(case, user)
+    LOW = 1, _("Low")
+    MEDIUM = 2, _("Medium")
+    HIGH = 3, _("High")
 
 
 class CaseCounter(models.Model):
@@ -118,13 +110,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="+",
     )
-    # The overall level of the latest completed risk table (1 low, 2 medium, 3 high), kept here
-    # by the risk app so that lists and pages show it without another query.
+    # The overall level of the latest completed risk table, kept here by the risk app so that
+    # lists and pages show it without another query.
     risk_level = models.PositiveSmallIntegerField(
-        _("risk level"),
-        null=True,
-        blank=True,
-        choices=[(1, _("Low")), (2, _("Medium")), (3, _("High"))],
+        _("risk level"), null=True, blank=True, choices=RiskLevel.choices
     )
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, max_length=2000)
@@ -157,6 +146,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
         ]
 
+    # What a page or a service says when the case moved on before the user's step arrived.
+    now_message = _(
+        "The case is now “%(state)s”, so this cannot be done. Reload the page to see what changed."
+    )
+
     def __str__(self) -> str:
         return self.reference
 
@@ -177,52 +171,52 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return f"ÅMP-{year}-{number:04d}"
 
     @property
-    def is_final(self) -> bool:
-        return self.state in FINAL_STATES
+    def is_high_risk(self) -> bool:
+        return self.risk_level == RiskLevel.HIGH
 
     # Transitions. Tiny on purpose: the fields of the new state, no I/O. Conditions and
     # permissions are checked in services.py, which alone calls these.
 
-    @transition(field=state, source=S.REFERRED, target=S.SCREENING, permission=_may_work)
+    @transition(field=state, source=S.REFERRED, target=S.SCREENING, permission=can_work)
     def start_screening(self) -> None:
         pass
 
-    @transition(field=state, source=S.SCREENING, target=S.PREPARING, permission=_may_work)
+    @transition(field=state, source=S.SCREENING, target=S.PREPARING, permission=can_work)
     def mark_eligible(self) -> None:
         pass
 
-    @transition(field=state, source=S.SCREENING, target=S.INELIGIBLE, permission=_may_work)
+    @transition(field=state, source=S.SCREENING, target=S.INELIGIBLE, permission=can_work)
     def mark_ineligible(self) -> None:
         pass
 
-    @transition(field=state, source=S.PREPARING, target=S.SUBMITTED, permission=_may_work)
+    @transition(field=state, source=S.PREPARING, target=S.SUBMITTED, permission=can_work)
     def submit(self, submitter) -> None:
         self.submitted_at = timezone.now()
         self.submitted_by = submitter
 
-    @transition(field=state, source=S.SUBMITTED, target=S.PREPARING, permission=_may_decide)
+    @transition(field=state, source=S.SUBMITTED, target=S.PREPARING, permission=can_decide)
     def request_changes(self) -> None:
         pass
 
-    @transition(field=state, source=S.SUBMITTED, target=S.APPROVED, permission=_may_decide)
+    @transition(field=state, source=S.SUBMITTED, target=S.APPROVED, permission=can_decide)
     def approve(self) -> None:
         pass
 
-    @transition(field=state, source=S.SUBMITTED, target=S.REJECTED, permission=_may_decide)
+    @transition(field=state, source=S.SUBMITTED, target=S.REJECTED, permission=can_decide)
     def reject(self) -> None:
         pass
 
     # The journey (the reintegration app's travel plan) moves the case on: departure puts it
     # in transit, arrival starts reintegration.
-    @transition(field=state, source=S.APPROVED, target=S.IN_TRANSIT, permission=_may_plan_travel)
+    @transition(field=state, source=S.APPROVED, target=S.IN_TRANSIT, permission=can_plan_travel)
     def depart(self) -> None:
         pass
 
-    @transition(field=state, source=S.IN_TRANSIT, target=S.REINTEGRATION, permission=_may_receive)
+    @transition(field=state, source=S.IN_TRANSIT, target=S.REINTEGRATION, permission=can_receive)
     def arrive(self) -> None:
         pass
 
-    @transition(field=state, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=_may_work)
+    @transition(field=state, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=can_work)
     def withdraw(self, on: date, reason: str) -> None:
         self.withdrawn_on = on
         self.withdrawal_reason = reason
@@ -358,6 +352,18 @@ class Consent(models.Model):
         if self.pk is not None:
             raise ValueError("Consent entries are append-only: record a new entry instead.")
         super().save(*args, **kwargs)
+
+
+def current_consents(case: Case) -> dict[str, bool]:
+    """Purpose -> whether consent holds now (the latest ledger entry wins)."""
+    state: dict[str, bool] = {}
+    for purpose, given in (
+        Consent.objects.filter(case=case)
+        .order_by("recorded_at", "id")
+        .values_list("purpose", "given")
+    ):
+        state[purpose] = given
+    return state
 
 
 class Exploitation(models.TextChoices):

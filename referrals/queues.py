@@ -1,13 +1,12 @@
-"""Work queues for the home page ("My work"): what needs each person now.
+"""Referrals' work queues for the home page ("My work"): what needs each person now.
 
 Each queue is one query with a fixed limit, whatever the number of cases. Cases that are
 withdrawn, rejected, ineligible or closed are in no queue (the withdrawn list of the month is
-a record, not work).
+a record, not work). Registered in `apps.py`; the home page reads every app's queues through
+`registry.queues_for`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils import timezone
@@ -15,29 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from ampcase.accounts.roles import Role
 
-from . import permissions
-from .models import CaseState
+from .grants import cases_for
+from .models import FINAL_STATES, CaseState
+from .permissions import DECIDE, STATUS, WORK
+from .registry import Queue
 
 LIMIT = 10
-
-
-@dataclass
-class Queue:
-    key: str
-    title: str
-    cases: list
-    empty: str
-
-
-# Queues other apps add (the reintegration app's journeys with incidents), so that referrals
-# never imports them. Each takes the user and returns a list of `Queue`.
-QUEUE_SOURCES: list = []
-
-
-def register_queue(source):
-    if source not in QUEUE_SOURCES:
-        QUEUE_SOURCES.append(source)
-    return source
 
 
 def oldest(queryset) -> list:
@@ -45,10 +27,10 @@ def oldest(queryset) -> list:
     return list(queryset.select_related("region").order_by("updated_at", "id")[:LIMIT])
 
 
-def queues_for(user) -> list[Queue]:
+def case_queues(user) -> list[Queue]:
     queues: list[Queue] = []
     if user.has_role(Role.REGION_COORDINATOR):
-        work = permissions.cases_for(user, permissions.WORK)
+        work = cases_for(user, WORK)
         first_of_month = timezone.localdate().replace(day=1)
         queues += [
             Queue(
@@ -79,7 +61,7 @@ def queues_for(user) -> list[Queue]:
                 "withdrawn",
                 _("Withdrawn this month"),
                 oldest(
-                    permissions.cases_for(user).filter(
+                    cases_for(user).filter(
                         state=CaseState.WITHDRAWN, withdrawn_on__gte=first_of_month
                     )
                 ),
@@ -91,11 +73,7 @@ def queues_for(user) -> list[Queue]:
             Queue(
                 "assigned",
                 _("My assigned cases"),
-                oldest(
-                    permissions.cases_for(user)
-                    .filter(social_worker=user)
-                    .exclude(state__in=permissions.FINAL_STATES)
-                ),
+                oldest(cases_for(user).filter(social_worker=user).exclude(state__in=FINAL_STATES)),
                 _("No cases are assigned to you."),
             )
         )
@@ -104,13 +82,13 @@ def queues_for(user) -> list[Queue]:
             Queue(
                 "review",
                 _("Submissions to review"),
-                oldest(permissions.cases_for(user, permissions.DECIDE)),
+                oldest(cases_for(user, DECIDE)),
                 _("No submissions to review."),
             ),
             Queue(
                 "approved",
                 _("Approved cases to plan travel for"),
-                oldest(permissions.cases_for(user).filter(state=CaseState.APPROVED)),
+                oldest(cases_for(user).filter(state=CaseState.APPROVED)),
                 _("No approved cases waiting."),
             ),
         ]
@@ -120,9 +98,7 @@ def queues_for(user) -> list[Queue]:
                 "arrivals",
                 _("Arrivals expected"),
                 oldest(
-                    permissions.cases_for(user).filter(
-                        state__in=[CaseState.APPROVED, CaseState.IN_TRANSIT]
-                    )
+                    cases_for(user).filter(state__in=[CaseState.APPROVED, CaseState.IN_TRANSIT])
                 ),
                 _("No arrivals expected."),
             )
@@ -133,15 +109,13 @@ def queues_for(user) -> list[Queue]:
                 "referrals",
                 _("My latest referrals"),
                 list(
-                    permissions.cases_for(user, permissions.STATUS)
+                    cases_for(user, STATUS)
                     .select_related("region")
                     .order_by("-created_at", "-id")[:LIMIT]
                 ),
                 _("You have not logged any referral yet."),
             )
         )
-    for source in QUEUE_SOURCES:
-        queues += source(user)
     return queues
 
 
@@ -149,5 +123,5 @@ def state_counts(user) -> list[tuple[str, int]]:
     """(state label, number) of the cases a coordinator works on or worked on."""
     if not user.has_role(Role.REGION_COORDINATOR):
         return []
-    rows = dict(permissions.cases_for(user).order_by().values_list("state").annotate(n=Count("id")))
+    rows = dict(cases_for(user).order_by().values_list("state").annotate(n=Count("id")))
     return [(label, rows[value]) for value, label in CaseState.choices if value in rows]

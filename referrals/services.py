@@ -1,9 +1,13 @@
 """Every change to a case, one function each. The only code that calls a transition.
 
-Each service: opens a transaction and locks the case row; checks that the transition may run
-now and that the user may run it (django-fsm does not check `permission=` by itself); changes
-the case; writes the timeline entry and the audit event in the same transaction; and brings
-object permissions in line with the new state.
+Each service: opens a transaction and locks the case row; checks that the change fits the
+state the case is in now, then that the user may make it (django-fsm does not check
+`permission=` by itself); changes the case; writes the timeline entry and the audit event in
+the same transaction; and brings object permissions in line with the new state.
+
+The other apps' services are built from the same parts: `service` (the transaction and the
+audit of refusals), `lock_case`, `run_transition` (the one runner of every state machine's
+transitions) and `log_event`.
 """
 
 from __future__ import annotations
@@ -12,25 +16,25 @@ import functools
 import threading
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.dispatch import Signal
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
 
 from ampcase import audit
 from ampcase.accounts.models import OrganisationKind, Region
 from ampcase.accounts.roles import Role
+from ampcase.lib.documents import ValidatedDocument, delete_stored, store
 
-from . import permissions
+from . import grants, permissions, registry
 from .models import (
+    FINAL_STATES,
     Application,
     Case,
     CaseEvent,
-    CaseState,
     Consent,
     ConsentPurpose,
     Decision,
@@ -38,10 +42,6 @@ from .models import (
     EligibilityAssessment,
     Person,
 )
-
-# Sent inside the withdrawal's transaction, with `case` and `by`: other apps end what they
-# had under way for the case (the reintegration app cancels a journey not yet made).
-case_withdrawn = Signal()
 
 
 class Denied(PermissionDenied):
@@ -88,86 +88,40 @@ class CaseError(Exception):
         self.problems = problems or []
 
 
-# Submission conditions (DESIGN.md section 5). Each check returns the problems it finds, in
-# words for the coordinator. Other apps add theirs with `register_submission_check` (the risk
-# table and the children's assessments come from `risk`), so the list lives in one place.
-SubmissionCheck = Callable[[Case], list[str]]
-_SUBMISSION_CHECKS: list[SubmissionCheck] = []
-
-
-def register_submission_check(check: SubmissionCheck, label=None) -> SubmissionCheck:
-    """Add a condition of submission; `label` names it in the case page's task list."""
-    if check not in _SUBMISSION_CHECKS:
-        check.task_label = label or check.__name__
-        _SUBMISSION_CHECKS.append(check)
-    return check
-
-
-def submission_check(label):
-    return lambda check: register_submission_check(check, label)
-
-
-@submission_check(gettext_lazy("Eligibility screening"))
-def _eligibility_passed(case: Case) -> list[str]:
-    assessment = EligibilityAssessment.objects.filter(case=case).first()
-    if assessment is None or not assessment.is_eligible:
-        return [_("The eligibility screening has not been passed.")]
-    return []
-
-
-@submission_check(gettext_lazy("Consent to share with IOM Finland"))
-def _consent_to_share_with_iom(case: Case) -> list[str]:
-    if not permissions.current_consents(case).get(ConsentPurpose.IOM_FINLAND):
-        return [_("There is no consent to share the case with IOM Finland.")]
-    return []
-
-
-@submission_check(gettext_lazy("Application signed, with interpreter, and uploaded"))
-def _application_signed(case: Case) -> list[str]:
-    application = Application.objects.filter(case=case).first()
-    if application is None:
-        return [_("The application has not been filled in.")]
-    problems = []
-    if not case.destination_country:
-        problems.append(_("The destination country is missing."))
-    if not application.voluntary_declaration:
-        problems.append(_("The returnee's written voluntary declaration is missing."))
-    if not application.in_returnees_language and not application.interpreter.strip():
-        problems.append(
-            _(
-                "The application was not filled in the returnee's language and no authorised "
-                "interpreter is recorded."
-            )
-        )
-    if not case.documents.filter(kind="signed_application").exists():
-        problems.append(_("The signed application has not been uploaded."))
-    return problems
+def now_in_state(obj: models.Model) -> str:
+    """What to tell a user whose step came after `obj` moved on: "The case is now …"."""
+    return str(obj.now_message) % {"state": obj.get_state_display()}
 
 
 def submission_tasks(case: Case) -> list[tuple[str, list[str]]]:
-    """(task, what is still missing) for every submission condition: the case page's task
-    list. A task with nothing missing is done."""
-    return [(check.task_label, check(case)) for check in _SUBMISSION_CHECKS]
+    """(task, what is still missing) for every condition of submission, the other apps' too:
+    the case page's task list. A task with nothing missing is done."""
+    return [(label, check(case)) for label, check in registry.submission_checks()]
 
 
 def submission_problems(case: Case) -> list[str]:
     """Everything that stands between the case and a submission to IOM Finland."""
-    problems: list[str] = []
-    for check in _SUBMISSION_CHECKS:
-        problems.extend(check(case))
-    return problems
+    return [problem for _label, missing in submission_tasks(case) for problem in missing]
 
 
 def lock_case(case: Case, by=None) -> Case:
     """The case row, locked until the transaction ends. The actor's cached permissions are
     dropped: whatever was read before the lock (say, by the view) may be stale by now."""
-    locked = Case.objects.select_for_update().select_related("region").get(pk=case.pk)
+    # The row alone, without a join: PostgreSQL rechecks a locked row that another
+    # transaction changed against the rows it was joined with, so a case transferred to
+    # another region meanwhile would vanish from a join on its old region.
+    locked = Case.objects.select_for_update().get(pk=case.pk)
     if by is not None:
         permissions.forget_perms(by)
     return locked
 
 
-def log_event(case: Case, by, action: str, note: str = "", from_state: str = "") -> None:
+def log_event(
+    case: Case, by, action: str, note: str = "", *, from_state: str = "", audit_note=False
+) -> None:
+    """The timeline entry and the audit event of a change. The note (a reason, a message) may
+    hold personal data, so the audit trail gets only the change of state, or the note when
+    the caller says it holds nothing personal (`audit_note=True`, e.g. a version number)."""
     CaseEvent.objects.create(
         case=case,
         action=action,
@@ -177,43 +131,79 @@ def log_event(case: Case, by, action: str, note: str = "", from_state: str = "")
         note=note,
     )
     summary = f"{from_state} -> {case.state}" if from_state else ""
-    audit.record(None, action, case, summary, actor=by)
+    audit.record(None, action, case, note if audit_note else summary, actor=by)
+
+
+def run_transition(
+    obj: models.Model,
+    name: str,
+    *,
+    by,
+    case: Case,
+    action: str | None,
+    note: str = "",
+    audit_note: bool = False,
+    before: Callable[[Any], None] | None = None,
+    error: type[CaseError] = CaseError,
+    **kwargs,
+) -> Any:
+    """Run `obj`'s transition `name` for `by`: the one runner of every state machine. `obj`
+    is `case` or a row of it, locked by the caller in this transaction.
+
+    The state first: a transition that no longer fits (a lost race, a double click) raises
+    `error` with the state `obj` is in now, not a refusal. Then the transition's `permission=`
+    rule (`Denied`). Then `before(obj)`: the step's own conditions (raising `error` with what
+    is missing) and whatever must change first. Then the change, saved, with its timeline
+    entry and audit event under `action` (None for a change that is part of another step's
+    entry)."""
+    method = getattr(obj, name)
+    if not can_proceed(method):
+        raise error(now_in_state(obj))
+    if not has_transition_perm(method, by):
+        raise Denied(case, by, name)
+    if before is not None:
+        before(obj)
+    from_state = obj.state
+    method(**kwargs)
+    try:
+        obj.save()
+    except ConcurrentTransition as stale:
+        # The row locks make this unreachable between services; it guards against any writer
+        # that does not lock.
+        raise error(
+            _("Someone else changed the case at the same moment. Reload the page and try again.")
+        ) from stale
+    if action is not None:
+        from_case_state = from_state if obj is case else ""
+        log_event(case, by, action, note, from_state=from_case_state, audit_note=audit_note)
+    return obj
+
+
+def advance(locked: Case, *, by, name: str, action: str, note: str = "", **kwargs) -> Case:
+    """Run the case's own transition `name` on a case the caller has locked, then bring its
+    object permissions in line with the new state. For other apps' services that move the
+    case as part of their own step (a departure puts the case in transit)."""
+    run_transition(locked, name, by=by, case=locked, action=action, note=note, **kwargs)
+    grants.sync_case_permissions(locked)
+    permissions.forget_perms(by)
+    return locked
 
 
 def _run(case: Case, by, name: str, action: str, note: str = "", **kwargs) -> Case:
-    """Lock, check, transition, log, sync permissions. Must run inside `transaction.atomic`."""
-    locked = lock_case(case, by)
-    permissions.forget_perms(by)
-    method = getattr(locked, name)
-    if not can_proceed(method):
-        raise CaseError(
-            _(
-                "The case is now “%(state)s”, so this cannot be done. Reload the page to see "
-                "what changed."
-            )
-            % {"state": locked.get_state_display()}
-        )
-    if not has_transition_perm(method, by):
-        raise Denied(locked, by, name)
-    from_state = locked.state
-    method(**kwargs)
-    try:
-        locked.save()
-    except ConcurrentTransition as error:
-        # The row lock above makes this unreachable between services; it guards against any
-        # writer that does not lock.
-        raise CaseError(
-            _("Someone else changed the case at the same moment. Reload the page and try again.")
-        ) from error
-    log_event(locked, by, action, note, from_state)
-    permissions.sync_case_permissions(locked)
-    permissions.forget_perms(by)
-    return locked
+    """Lock the case and run its transition `name` (see `advance`)."""
+    return advance(lock_case(case, by), by=by, name=name, action=action, note=note, **kwargs)
 
 
 def _require(allowed: bool, case: Case, by, what: str) -> None:
     if not allowed:
         raise Denied(case, by, what)
+
+
+def _require_open(case: Case) -> None:
+    """Work on a case that has ended (withdrawn meanwhile, say) is told what the case is now,
+    before any permission is asked: whoever worked on it a moment ago is not refused."""
+    if case.state in FINAL_STATES:
+        raise CaseError(now_in_state(case))
 
 
 @service
@@ -264,7 +254,7 @@ def log_referral(
         recorded_by=by,
     )
     log_event(case, by, "case.referred")
-    permissions.sync_case_permissions(case)
+    grants.sync_case_permissions(case)
     return case
 
 
@@ -300,7 +290,7 @@ def record_consent(
         recorded_by=by,
     )
     log_event(case, by, "consent.given" if given else "consent.withdrawn", purpose)
-    permissions.sync_case_permissions(case)
+    grants.sync_case_permissions(case)
     return entry
 
 
@@ -308,12 +298,13 @@ def record_consent(
 def share_for_consultation(case: Case, *, by) -> Case:
     """Let IOM Finland see the case under its pseudonym, before consent, to discuss it."""
     case = lock_case(case, by)
+    _require_open(case)
     _require(permissions.can_work(case, by), case, by, "share_for_consultation")
     if case.consultation_shared_at is None:
         case.consultation_shared_at = timezone.now()
         case.save(update_fields=["consultation_shared_at", "updated_at"])
         log_event(case, by, "case.consultation_shared")
-        permissions.sync_case_permissions(case)
+        grants.sync_case_permissions(case)
     return case
 
 
@@ -330,7 +321,7 @@ def assess_eligibility(
 ) -> EligibilityAssessment:
     """Record the screening and move the case to preparing, or to not eligible."""
     case = lock_case(case, by)
-    if case.state != CaseState.SCREENING:
+    if not can_proceed(case.mark_eligible):
         raise CaseError(_("Eligibility is assessed while the case is in screening."))
     _require(permissions.can_work(case, by), case, by, "assess_eligibility")
     assessment, _created = EligibilityAssessment.objects.update_or_create(
@@ -347,7 +338,8 @@ def assess_eligibility(
     )
     name = "mark_eligible" if assessment.is_eligible else "mark_ineligible"
     action = "case.eligible" if assessment.is_eligible else "case.ineligible"
-    _run(case, by, name, action, "; ".join(str(r) for r in assessment.reasons_not_eligible()))
+    reasons = "; ".join(str(reason) for reason in assessment.reasons_not_eligible())
+    advance(case, by=by, name=name, action=action, note=reasons)
     return assessment
 
 
@@ -363,6 +355,7 @@ def save_person(case: Case, *, by, person: Person | None = None, **fields) -> Pe
     """Change the returnee's or a child's details, or add an accompanying child (no
     `person`). Identity data: only the case's coordinators, and only while the case is open."""
     case = lock_case(case, by)
+    _require_open(case)
     _require(permissions.can_work(case, by), case, by, "save_person")
     if person is None:
         person = Person.objects.create(case=case, relation=Person.Relation.CHILD, **fields)
@@ -380,7 +373,8 @@ def save_person(case: Case, *, by, person: Person | None = None, **fields) -> Pe
 @service
 def save_application(case: Case, *, by, destination_country: str, **fields) -> Application:
     case = lock_case(case, by)
-    if case.state != CaseState.PREPARING:
+    # The application is changed while it can still be submitted.
+    if not can_proceed(case.submit):
         raise CaseError(_("The application can be changed while the case is being prepared."))
     _require(permissions.can_work(case, by), case, by, "save_application")
     case.destination_country = destination_country
@@ -396,12 +390,13 @@ def save_application(case: Case, *, by, destination_country: str, **fields) -> A
 def submit_case(case: Case, *, by) -> Case:
     """Submit to IOM Finland. Refused, with every missing condition listed, unless all the
     conditions of DESIGN.md section 5 hold."""
-    locked = lock_case(case, by)
-    if locked.state == CaseState.PREPARING and permissions.can_work(locked, by):
+
+    def complete(locked: Case) -> None:
         problems = submission_problems(locked)
         if problems:
             raise CaseError(_("The case cannot be submitted yet."), problems)
-    return _run(locked, by, "submit", "case.submitted", submitter=by)
+
+    return _run(case, by, "submit", "case.submitted", before=complete, submitter=by)
 
 
 def _decide(case: Case, by, name: str, outcome: str, message: str) -> Case:
@@ -445,26 +440,15 @@ def withdraw_case(case: Case, *, by, on: date, reason: str) -> Case:
     if on > timezone.localdate():
         raise CaseError(_("The date of the withdrawal cannot be in the future."))
     locked = _run(case, by, "withdraw", "case.withdrawn", reason, on=on, reason=reason)
-    case_withdrawn.send(sender=Case, case=locked, by=by)
+    registry.case_withdrawn.send(sender=Case, case=locked, by=by)
     return locked
-
-
-@service
-def mark_departed(case: Case, *, by) -> Case:
-    """The returnee has left Sweden: the case is in transit (called by the travel plan)."""
-    return _run(case, by, "depart", "case.departed")
-
-
-@service
-def mark_arrived(case: Case, *, by) -> Case:
-    """The returnee has arrived: reintegration starts (called by the travel plan)."""
-    return _run(case, by, "arrive", "case.arrived")
 
 
 @service
 def assign_social_worker(case: Case, *, by, social_worker) -> Case:
     """Give one social worker access to this case alone (or take it away with None)."""
     case = lock_case(case, by)
+    _require_open(case)
     _require(permissions.can_work(case, by), case, by, "assign_social_worker")
     if social_worker is not None and not (
         social_worker.is_active
@@ -477,7 +461,7 @@ def assign_social_worker(case: Case, *, by, social_worker) -> Case:
     log_event(
         case, by, "case.social_worker_assigned" if social_worker else "case.social_worker_removed"
     )
-    permissions.sync_case_permissions(case)
+    grants.sync_case_permissions(case)
     return case
 
 
@@ -485,6 +469,7 @@ def assign_social_worker(case: Case, *, by, social_worker) -> Case:
 def transfer_case(case: Case, *, by, region: Region) -> Case:
     """Move the case to another region: its coordinators gain access, the old ones lose it."""
     case = lock_case(case, by)
+    _require_open(case)
     _require(permissions.can_work(case, by), case, by, "transfer_case")
     if region.pk == case.region_id:
         raise CaseError(_("The case is already in that region."))
@@ -492,34 +477,40 @@ def transfer_case(case: Case, *, by, region: Region) -> Case:
     case.region = region
     case.save(update_fields=["region", "updated_at"])
     log_event(case, by, "case.transferred", f"{old} -> {region.name}")
-    permissions.sync_case_permissions(case)
+    grants.sync_case_permissions(case)
     return case
 
 
+@service
 def add_document(
-    case: Case, *, by, kind: str, document, allowed: Callable = permissions.can_work
+    case: Case,
+    *,
+    by,
+    kind: str,
+    document: ValidatedDocument,
+    allowed: Callable[[Case, Any], bool] = permissions.can_work,
 ) -> Document:
-    """Store a validated upload (see `ampcase.lib.documents`) and record it on the case. The
-    file is written first; if the database part fails, the file is removed again, so nothing
-    is left half-saved."""
-    from ampcase.lib import documents as storage
-
-    key = storage.store(document)
+    """Store a validated upload (see `ampcase.lib.documents`) and record it on the case.
+    `allowed` is the rule of the app that asks (the risk app's editors upload best-interests
+    assessments). The file is written once the user is known to be allowed; if the database
+    part fails, the file is removed again, so nothing is left half-saved. (Inside another
+    service, store the file last: a rollback after this returns cannot remove it.)"""
+    locked = lock_case(case, by)
+    _require_open(locked)
+    _require(allowed(locked, by), locked, by, "add_document")
+    key = store(document)
     try:
-        with transaction.atomic():
-            locked = lock_case(case, by)
-            _require(allowed(locked, by), locked, by, "add_document")
-            row = Document.objects.create(
-                case=locked,
-                kind=kind,
-                storage_key=key,
-                content_type=document.content_type,
-                size=document.size,
-                sha256=document.sha256,
-                uploaded_by=by,
-            )
-            log_event(locked, by, "document.uploaded", row.get_kind_display())
+        row = Document.objects.create(
+            case=locked,
+            kind=kind,
+            storage_key=key,
+            content_type=document.content_type,
+            size=document.size,
+            sha256=document.sha256,
+            uploaded_by=by,
+        )
+        log_event(locked, by, "document.uploaded", row.get_kind_display())
     except BaseException:
-        storage.delete_stored(key)
+        delete_stored(key)
         raise
     return row

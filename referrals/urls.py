@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .kit import step_urls
 
 app_name = "referrals"
 
@@ -26,28 +27,5 @@ urlpatterns = [
         name="document",
     ),
     path("cases/<uuid:case_uuid>/transfer/", views.transfer, name="transfer"),
-    path(
-        "cases/<uuid:case_uuid>/approve/",
-        views.confirmed_action,
-        {"action": "approve"},
-        name="approve",
-    ),
-    path(
-        "cases/<uuid:case_uuid>/request-changes/",
-        views.confirmed_action,
-        {"action": "request-changes"},
-        name="request-changes",
-    ),
-    path(
-        "cases/<uuid:case_uuid>/reject/",
-        views.confirmed_action,
-        {"action": "reject"},
-        name="reject",
-    ),
-    path(
-        "cases/<uuid:case_uuid>/withdraw/",
-        views.confirmed_action,
-        {"action": "withdraw"},
-        name="withdraw",
-    ),
+    *step_urls("cases/<uuid:case_uuid>/", views.STEPS),
 ]

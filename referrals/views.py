@@ -1,6 +1,7 @@
-"""Case pages. Every view fetches its case through `get_case`, which answers 404 for a case
-the user may not see (exactly like a case that does not exist) and 403 for one they see but
-may not act on. Actions are POST-only; their GET shows a confirmation page."""
+"""Case pages, built from the case-page kit (`kit.py`): every view fetches its case through
+`kit.get_case` (404 for a case the user may not see, exactly like a case that does not exist;
+the case's state for a page that no longer fits it; 403 for one they see but may not act on).
+Actions are POST-only; their GET shows a confirmation page."""
 
 from __future__ import annotations
 
@@ -15,13 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from django_fsm import can_proceed
+from django_fsm import can_proceed, has_transition_perm
 
 from ampcase import audit
 from ampcase.accounts.models import OrganisationKind, User
 from ampcase.accounts.roles import Role
 
-from . import permissions, services
+from . import grants, permissions, registry, services
 from .forms import (
     ApplicationForm,
     AssignForm,
@@ -36,10 +37,11 @@ from .forms import (
     TransferForm,
     WithdrawForm,
 )
+from .kit import Step, case_page, form_page, get_case, pdf_language, step_actions
 from .models import (
+    FINAL_STATES,
     Application,
     Case,
-    CaseState,
     Document,
     EligibilityAssessment,
     Person,
@@ -48,28 +50,10 @@ from .models import (
 
 PAGE_SIZE = 50
 
-# Links other apps add to the case page (the risk table, later travel and payments), so that
-# referrals never imports them. Each takes (case, user) and returns (url, label) or None.
-CASE_LINKS: list = []
 
-
-def register_case_link(link):
-    if link not in CASE_LINKS:
-        CASE_LINKS.append(link)
-    return link
-
-
-def get_case(request: HttpRequest, case_uuid, *, allowed=None) -> Case:
-    """The case, if the user may see it (else 404) and, with `allowed`, act on it (else 403).
-    Every case view starts here, the risk app's included."""
-    case = Case.objects.select_related("region", "social_worker").filter(uuid=case_uuid).first()
-    if case is None or not permissions.can_view(case, request.user):
-        if case is not None:
-            audit.record(request, "access.denied", case, "not in scope")
-        raise Http404
-    if allowed is not None and not allowed(case, request.user):
-        raise PermissionDenied
-    return case
+def _open(case: Case) -> bool:
+    """Work on the case goes on (a page opened before it ended says what it is now)."""
+    return case.state not in FINAL_STATES
 
 
 def _returnee(case_field: str = "pk"):
@@ -80,10 +64,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """The cases the user works on, filtered and paginated in the database."""
     form = CaseFilterForm(request.GET or None)
     cases = (
-        permissions.cases_for(request.user)
+        grants.cases_for(request.user)
         .select_related("region")
         .annotate(
-            identity_visible=permissions.identity_visible_annotation(request.user),
+            identity_visible=grants.identity_visible_annotation(request.user),
             given_name=Subquery(_returnee().values("given_name")[:1]),
             family_name=Subquery(_returnee().values("family_name")[:1]),
             born=Subquery(_returnee().values("date_of_birth")[:1]),
@@ -122,7 +106,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def my_referrals(request: HttpRequest) -> HttpResponse:
     """A referrer's own referrals and their status, nothing more."""
-    cases = permissions.cases_for(request.user, permissions.STATUS).select_related("region")
+    cases = grants.cases_for(request.user, permissions.STATUS).select_related("region")
     page = Paginator(cases.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -164,40 +148,91 @@ def referral_create(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Decisions and withdrawal: a confirmation page with a reason, then the service.
+WITHDRAW = Step(
+    url_name="referrals:withdraw",
+    transition="withdraw",
+    run=lambda case, by, data: services.withdraw_case(
+        case, by=by, on=data["on"], reason=data["reason"]
+    ),
+    label=gettext_lazy("Record withdrawal"),
+    title=gettext_lazy("Record that the returnee withdrew"),
+    intro=gettext_lazy(
+        "The case leaves every work queue. The person can still ask for help later."
+    ),
+    done=gettext_lazy("The withdrawal was recorded."),
+    form=WithdrawForm,
+)
+DECISIONS = (
+    Step(
+        url_name="referrals:approve",
+        transition="approve",
+        run=lambda case, by, data: services.approve_case(case, by=by, message=data["reason"]),
+        label=gettext_lazy("Approve"),
+        title=gettext_lazy("Approve the return"),
+        intro=gettext_lazy("This records the joint decision of the coordinator and IOM Finland."),
+        done=gettext_lazy("The return was approved."),
+        form=OptionalMessageForm,
+    ),
+    Step(
+        url_name="referrals:request-changes",
+        transition="request_changes",
+        run=lambda case, by, data: services.request_changes(case, by=by, message=data["reason"]),
+        label=gettext_lazy("Ask for changes"),
+        title=gettext_lazy("Ask for changes"),
+        intro=gettext_lazy("The case goes back to the coordinator with your message."),
+        done=gettext_lazy("The case was sent back for changes."),
+        form=ReasonForm,
+    ),
+    Step(
+        url_name="referrals:reject",
+        transition="reject",
+        run=lambda case, by, data: services.reject_case(case, by=by, reason=data["reason"]),
+        label=gettext_lazy("Reject"),
+        title=gettext_lazy("Reject the application"),
+        intro=gettext_lazy("The case ends. Give the reason the coordinator will pass on."),
+        done=gettext_lazy("The application was rejected."),
+        form=ReasonForm,
+    ),
+)
+STEPS = (WITHDRAW, *DECISIONS)
+
+
 def _actions(case: Case, user) -> list[tuple[str, str, str]]:
     """(url, label, style) of what the user may do now: no button for anything else."""
     url = lambda name: reverse(f"referrals:{name}", args=[case.uuid])  # noqa: E731
     items = []
+    if has_transition_perm(case.start_screening, user):
+        items.append((url("start-screening"), _("Start screening"), "post"))
+    if has_transition_perm(case.mark_eligible, user):
+        items.append((url("eligibility"), _("Screen eligibility"), "link"))
+    if has_transition_perm(case.submit, user):
+        items.append((url("application"), _("Fill in the application"), "link"))
+        items.append((url("submit"), _("Check and submit to IOM Finland"), "link"))
     if permissions.can_work(case, user):
-        if case.state == CaseState.REFERRED:
-            items.append((url("start-screening"), _("Start screening"), "post"))
-        if case.state == CaseState.SCREENING:
-            items.append((url("eligibility"), _("Screen eligibility"), "link"))
-        if case.state == CaseState.PREPARING:
-            items.append((url("application"), _("Fill in the application"), "link"))
-            items.append((url("submit"), _("Check and submit to IOM Finland"), "link"))
         items.append((url("child-new"), _("Add an accompanying child"), "link"))
         if case.consultation_shared_at is None and case.submitted_at is None:
             items.append((url("consultation"), _("Consult IOM Finland anonymously"), "link"))
         items.append((url("document-upload"), _("Upload a document"), "link"))
         items.append((url("assign"), _("Assign a social worker"), "link"))
         items.append((url("transfer"), _("Transfer to another region"), "link"))
-        if can_proceed(case.withdraw):
-            items.append((url("withdraw"), _("Record withdrawal"), "link"))
+    items += [(link, label, "link") for link, label in step_actions(case, [WITHDRAW], user)]
     if permissions.can_record_consent(case, user):
         items.append((url("consent"), _("Record consent or its withdrawal"), "link"))
-    if permissions.can_decide(case, user):
-        items.append((url("approve"), _("Approve"), "link"))
-        items.append((url("request-changes"), _("Ask for changes"), "link"))
-        items.append((url("reject"), _("Reject"), "link"))
+    items += [(link, label, "link") for link, label in step_actions(case, DECISIONS, user)]
     return items
 
 
 def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
     case = get_case(request, case_uuid)
-    identity = permissions.can_see_identity(case, request.user)
-    can_work = permissions.can_work(case, request.user)
+    user = request.user
+    identity = permissions.can_see_identity(case, user)
+    can_work = permissions.can_work(case, user)
     people = list(case.people.all()) if identity else []
+    # What the next step needs, for those preparing it (screening or preparing).
+    preparing = has_transition_perm(case.mark_eligible, user) or has_transition_perm(
+        case.submit, user
+    )
     context = {
         "case": case,
         "identity": identity,
@@ -208,14 +243,9 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
         "documents": list(case.documents.all()),
         "decisions": list(case.decisions.select_related("coordinator", "iom_user")),
         "events": list(case.events.select_related("actor")),
-        "actions": _actions(case, request.user),
-        "links": [found for link in CASE_LINKS if (found := link(case, request.user))],
-        # What the next step needs, for those preparing it.
-        "tasks": (
-            services.submission_tasks(case)
-            if case.state in {CaseState.SCREENING, CaseState.PREPARING} and can_work
-            else []
-        ),
+        "actions": _actions(case, user),
+        "links": registry.case_links(case, user),
+        "tasks": services.submission_tasks(case) if preparing else [],
         "can_work": can_work,
     }
     audit.record(request, "case.viewed", case, "identity" if identity else "pseudonym")
@@ -227,82 +257,64 @@ def _done(request: HttpRequest, case: Case, message: str) -> HttpResponse:
     return redirect("referrals:case", case.uuid)
 
 
-def _failed(request: HttpRequest, case: Case, error: services.CaseError) -> HttpResponse:
-    messages.error(request, error.message)
-    for problem in error.problems:
-        messages.error(request, problem)
-    return redirect("referrals:case", case.uuid)
-
-
 @require_POST
+@case_page()
 def start_screening(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_work)
-    try:
-        services.start_screening(case, by=request.user)
-    except services.CaseError as error:
-        return _failed(request, case, error)
+    case = get_case(
+        request,
+        case_uuid,
+        available=lambda case: can_proceed(case.start_screening),
+        allowed=permissions.can_work,
+    )
+    services.start_screening(case, by=request.user)
     return _done(request, case, _("Screening has started."))
 
 
-def _form_page(request, case, form, title, submit_label, intro=""):
-    # A form about a case shows its data: opening one is a read, and audited like one.
-    if request.method == "GET":
-        audit.record(request, "case.form_viewed", case, request.resolver_match.view_name)
-    return render(
-        request,
-        "referrals/form.html",
-        {"case": case, "form": form, "title": title, "submit_label": submit_label, "intro": intro},
-    )
-
-
 @require_http_methods(["GET", "POST"])
+@case_page()
 def eligibility(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, available=_open, allowed=permissions.can_work)
     form = EligibilityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            assessment = services.assess_eligibility(case, by=request.user, **form.cleaned_data)
-        except services.CaseError as error:
-            return _failed(request, case, error)
+        assessment = services.assess_eligibility(case, by=request.user, **form.cleaned_data)
         if assessment.is_eligible:
             return _done(request, case, _("Eligible: the application can be prepared."))
         messages.warning(request, _("Not eligible:"))
         for reason in assessment.reasons_not_eligible():
             messages.warning(request, reason)
         return redirect("referrals:case", case.uuid)
-    return _form_page(
+    return form_page(
         request,
         case,
         form,
-        _("Screen eligibility"),
-        _("Save the screening"),
-        _("All the criteria must hold for the person to be eligible."),
+        title=_("Screen eligibility"),
+        submit_label=_("Save the screening"),
+        intro=_("All the criteria must hold for the person to be eligible."),
     )
 
 
 @require_http_methods(["GET", "POST"])
+@case_page()
 def consent(request: HttpRequest, case_uuid) -> HttpResponse:
     case = get_case(request, case_uuid, allowed=permissions.can_record_consent)
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.record_consent(case, by=request.user, **form.cleaned_data)
-        except services.CaseError as error:
-            return _failed(request, case, error)
+        services.record_consent(case, by=request.user, **form.cleaned_data)
         return _done(request, case, _("The consent was recorded."))
-    return _form_page(
+    return form_page(
         request,
         case,
         form,
-        _("Record consent"),
-        _("Record"),
-        _("Each entry is kept. To withdraw consent, record a new entry without the tick."),
+        title=_("Record consent"),
+        submit_label=_("Record"),
+        intro=_("Each entry is kept. To withdraw consent, record a new entry without the tick."),
     )
 
 
 @require_http_methods(["GET", "POST"])
+@case_page()
 def application(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, available=_open, allowed=permissions.can_work)
     existing = Application.objects.filter(case=case).first()
     form = ApplicationForm(
         request.POST or None,
@@ -312,101 +324,49 @@ def application(request: HttpRequest, case_uuid) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         country = data.pop("destination_country")
-        try:
-            services.save_application(case, by=request.user, destination_country=country, **data)
-        except services.CaseError as error:
-            return _failed(request, case, error)
+        services.save_application(case, by=request.user, destination_country=country, **data)
         return _done(request, case, _("The application was saved."))
-    return _form_page(request, case, form, _("Application"), _("Save the application"))
+    return form_page(
+        request, case, form, title=_("Application"), submit_label=_("Save the application")
+    )
 
 
 @require_http_methods(["GET", "POST"])
+@case_page()
 def submit(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, available=_open, allowed=permissions.can_work)
     if request.method == "POST":
-        try:
-            services.submit_case(case, by=request.user)
-        except services.CaseError as error:
-            return _failed(request, case, error)
+        services.submit_case(case, by=request.user)
         return _done(request, case, _("The case was submitted to IOM Finland."))
-    return render(
+    return form_page(
         request,
-        "referrals/submit.html",
-        {
-            "case": case,
-            "problems": services.submission_problems(case),
+        case,
+        None,
+        title=_("Check and submit"),
+        submit_label=_("Submit to IOM Finland"),
+        problems=services.submission_problems(case),
+        template="referrals/submit.html",
+        extra={
             "application": Application.objects.filter(case=case).first(),
             "returnee": case.people.filter(relation=Person.Relation.RETURNEE).first(),
         },
     )
 
 
-# Decisions and withdrawal: a confirmation page with a reason, then the service.
-_CONFIRMED = {
-    "approve": (
-        permissions.can_decide,
-        OptionalMessageForm,
-        lambda case, by, data: services.approve_case(case, by=by, message=data["reason"]),
-        gettext_lazy("Approve the return"),
-        gettext_lazy("This records the joint decision of the coordinator and IOM Finland."),
-        gettext_lazy("The return was approved."),
-    ),
-    "request-changes": (
-        permissions.can_decide,
-        ReasonForm,
-        lambda case, by, data: services.request_changes(case, by=by, message=data["reason"]),
-        gettext_lazy("Ask for changes"),
-        gettext_lazy("The case goes back to the coordinator with your message."),
-        gettext_lazy("The case was sent back for changes."),
-    ),
-    "reject": (
-        permissions.can_decide,
-        ReasonForm,
-        lambda case, by, data: services.reject_case(case, by=by, reason=data["reason"]),
-        gettext_lazy("Reject the application"),
-        gettext_lazy("The case ends. Give the reason the coordinator will pass on."),
-        gettext_lazy("The application was rejected."),
-    ),
-    "withdraw": (
-        permissions.can_work,
-        WithdrawForm,
-        lambda case, by, data: services.withdraw_case(
-            case, by=by, on=data["on"], reason=data["reason"]
-        ),
-        gettext_lazy("Record that the returnee withdrew"),
-        gettext_lazy("The case leaves every work queue. The person can still ask for help later."),
-        gettext_lazy("The withdrawal was recorded."),
-    ),
-}
-
-
 @require_http_methods(["GET", "POST"])
-def confirmed_action(request: HttpRequest, case_uuid, action: str) -> HttpResponse:
-    allowed, form_class, run, title, intro, done = _CONFIRMED[action]
-    case = get_case(request, case_uuid, allowed=allowed)
-    form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            run(case, request.user, form.cleaned_data)
-        except services.CaseError as error:
-            return _failed(request, case, error)
-        return _done(request, case, str(done))
-    return _form_page(request, case, form, title, title, intro)
-
-
-@require_http_methods(["GET", "POST"])
+@case_page()
 def consultation(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, available=_open, allowed=permissions.can_work)
     if request.method == "POST":
         services.share_for_consultation(case, by=request.user)
         return _done(request, case, _("IOM Finland can now see the case under its pseudonym."))
-    return _form_page(
+    return form_page(
         request,
         case,
         None,
-        _("Consult IOM Finland anonymously"),
-        _("Share under the pseudonym"),
-        _(
+        title=_("Consult IOM Finland anonymously"),
+        submit_label=_("Share under the pseudonym"),
+        intro=_(
             "IOM Finland will see the case under its pseudonym: no name, date of birth, "
             "identity document or contact detail."
         ),
@@ -414,8 +374,9 @@ def consultation(request: HttpRequest, case_uuid) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@case_page()
 def assign(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, available=_open, allowed=permissions.can_work)
     candidates = User.objects.filter(
         is_active=True,
         groups__name=Role.SOCIAL_WORKER,
@@ -425,40 +386,36 @@ def assign(request: HttpRequest, case_uuid) -> HttpResponse:
         request.POST or None, queryset=candidates, initial={"social_worker": case.social_worker}
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.assign_social_worker(
-                case, by=request.user, social_worker=form.cleaned_data["social_worker"]
-            )
-        except services.CaseError as error:
-            return _failed(request, case, error)
+        services.assign_social_worker(
+            case, by=request.user, social_worker=form.cleaned_data["social_worker"]
+        )
         return _done(request, case, _("The assignment was saved."))
-    return _form_page(request, case, form, _("Assign a social worker"), _("Save"))
+    return form_page(request, case, form, title=_("Assign a social worker"), submit_label=_("Save"))
 
 
 @require_http_methods(["GET", "POST"])
+@case_page()
 def transfer(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, available=_open, allowed=permissions.can_work)
     form = TransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.transfer_case(case, by=request.user, region=form.cleaned_data["region"])
-        except services.CaseError as error:
-            return _failed(request, case, error)
+        services.transfer_case(case, by=request.user, region=form.cleaned_data["region"])
         messages.success(request, _("The case was transferred."))
         return redirect("referrals:cases")
-    return _form_page(
+    return form_page(
         request,
         case,
         form,
-        _("Transfer to another region"),
-        _("Transfer"),
-        _("The new region's coordinators take over; you lose access to the case."),
+        title=_("Transfer to another region"),
+        submit_label=_("Transfer"),
+        intro=_("The new region's coordinators take over; you lose access to the case."),
     )
 
 
 @require_http_methods(["GET", "POST"])
+@case_page()
 def document_upload(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, available=_open, allowed=permissions.can_work)
     form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         services.add_document(
@@ -468,16 +425,8 @@ def document_upload(request: HttpRequest, case_uuid) -> HttpResponse:
             document=form.cleaned_data["file"],
         )
         return _done(request, case, _("The document was uploaded."))
-    return render(
-        request,
-        "referrals/form.html",
-        {
-            "case": case,
-            "form": form,
-            "title": _("Upload a document"),
-            "submit_label": _("Upload"),
-            "multipart": True,
-        },
+    return form_page(
+        request, case, form, title=_("Upload a document"), submit_label=_("Upload"), multipart=True
     )
 
 
@@ -505,9 +454,7 @@ def application_pdf(request: HttpRequest, case_uuid) -> HttpResponse:
     application = Application.objects.filter(case=case).first()
     if application is None:
         raise Http404
-    language = request.GET.get("lang", "sv")
-    if language not in {"sv", "en"}:
-        language = "sv"
+    language = pdf_language(request)
     people = list(case.people.all())
     context = {
         "case": case,
@@ -521,9 +468,10 @@ def application_pdf(request: HttpRequest, case_uuid) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@case_page()
 def person_edit(request: HttpRequest, case_uuid, person_uuid=None) -> HttpResponse:
     """Edit the returnee's or a child's details; without a person, add a child."""
-    case = get_case(request, case_uuid, allowed=permissions.can_work)
+    case = get_case(request, case_uuid, available=_open, allowed=permissions.can_work)
     person = None
     if person_uuid is not None:
         person = Person.objects.filter(case=case, uuid=person_uuid).first()
@@ -535,10 +483,7 @@ def person_edit(request: HttpRequest, case_uuid, person_uuid=None) -> HttpRespon
         # The form was validated against a copy: save through the service, not the form.
         if person is not None:
             person.refresh_from_db()
-        try:
-            services.save_person(case, by=request.user, person=person, **fields)
-        except services.CaseError as error:
-            return _failed(request, case, error)
+        services.save_person(case, by=request.user, person=person, **fields)
         return _done(request, case, _("The details were saved."))
     title = _("Add an accompanying child") if person is None else _("Personal details")
-    return _form_page(request, case, form, title, _("Save"))
+    return form_page(request, case, form, title=title, submit_label=_("Save"))

@@ -7,18 +7,16 @@ class ReintegrationConfig(AppConfig):
     verbose_name = _("Travel and reintegration")
 
     def ready(self) -> None:
-        # The case page links to the travel plan; a withdrawal cancels a journey not yet
-        # made; IOM Finland's home page lists journeys with incidents. Referrals knows
-        # nothing of this app: each joins a list or signal that referrals keeps.
-        from referrals.events import register_event_labels
-        from referrals.queues import register_queue
-        from referrals.services import case_withdrawn
-        from referrals.views import register_case_link
+        # What this app adds to the case root, through referrals' registry: the case page's
+        # link to the travel plan, the words of its timeline entries, IOM Finland's queue of
+        # journeys with incidents, and the cancellation of a journey not yet made when the
+        # returnee withdraws.
+        from referrals import registry
 
         from . import queues, services, views
 
-        register_case_link(views.case_link)
-        register_event_labels(
+        registry.case_link(views.case_link)
+        registry.event_labels(
             {
                 "travel.planned": _("started a travel plan"),
                 "travel.changed": _("changed the travel plan"),
@@ -34,5 +32,7 @@ class ReintegrationConfig(AppConfig):
                 "travel.incident": _("reported an incident on the journey"),
             }
         )
-        register_queue(queues.incidents)
-        case_withdrawn.connect(services.cancel_on_withdrawal, dispatch_uid="travel-withdrawal")
+        registry.queue(queues.incidents)
+        registry.case_withdrawn.connect(
+            services.cancel_on_withdrawal, dispatch_uid="travel-withdrawal"
+        )

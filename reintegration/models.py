@@ -14,9 +14,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, can_proceed, transition
 
 from referrals.models import Case, Person
+
+from .permissions import can_cancel, can_change_plan, can_record_arrival
 
 
 class TravelState(models.TextChoices):
@@ -118,37 +120,49 @@ class TravelPlan(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.case.reference} travel"
 
+    # What a page or a service says when the plan moved on before the user's step arrived.
+    now_message = _("The travel plan is now “%(state)s”, so this cannot be done. Reload the page.")
+
     @property
     def is_live(self) -> bool:
         return self.state in LIVE_STATES
 
-    # Transitions: only the fields of the new state. Conditions and permissions are checked
-    # in services.py, which alone calls these.
+    @property
+    def open_for_changes(self) -> bool:
+        """Flights, documents and arrangements change while the plan can still be booked."""
+        return can_proceed(self.book)
 
-    @transition(field=state, source=T.PLANNING, target=T.BOOKED)
-    def book(self, by) -> None:
-        self.booked_by = by
+    # Transitions: only the fields of the new state. Conditions are checked, and permissions
+    # asked, in services.py, which alone calls these.
+
+    @transition(field=state, source=T.PLANNING, target=T.BOOKED, permission=can_change_plan)
+    def book(self, booker) -> None:
+        self.booked_by = booker
         self.booked_at = timezone.now()
 
-    @transition(field=state, source=T.BOOKED, target=T.PLANNING)
+    @transition(field=state, source=T.BOOKED, target=T.PLANNING, permission=can_change_plan)
     def reopen(self) -> None:
         self.booked_by = None
         self.booked_at = None
 
-    @transition(field=state, source=T.BOOKED, target=T.DEPARTED)
+    @transition(field=state, source=T.BOOKED, target=T.DEPARTED, permission=can_change_plan)
     def depart(self) -> None:
         self.departed_at = timezone.now()
 
-    @transition(field=state, source=T.DEPARTED, target=T.ARRIVED)
+    @transition(field=state, source=T.DEPARTED, target=T.ARRIVED, permission=can_record_arrival)
     def arrive(self) -> None:
         self.arrived_at = timezone.now()
 
-    @transition(field=state, source=[T.PLANNING, T.BOOKED], target=T.CANCELLED)
+    @transition(
+        field=state, source=[T.PLANNING, T.BOOKED], target=T.CANCELLED, permission=can_cancel
+    )
     def cancel(self, reason: str) -> None:
         self.ended_at = timezone.now()
         self.end_reason = reason
 
-    @transition(field=state, source=[T.BOOKED, T.DEPARTED], target=T.INCIDENT)
+    @transition(
+        field=state, source=[T.BOOKED, T.DEPARTED], target=T.INCIDENT, permission=can_change_plan
+    )
     def report_incident(self, description: str) -> None:
         self.ended_at = timezone.now()
         self.end_reason = description
@@ -217,7 +231,3 @@ class FlightSegment(models.Model):
                 name="flight_goes_somewhere",
             ),
         ]
-
-    @property
-    def departure(self):
-        return (self.departs_on, self.departs_at)

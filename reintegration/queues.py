@@ -3,11 +3,12 @@
 from django.utils.translation import gettext_lazy as _
 
 from ampcase.accounts.roles import Role
-from referrals import permissions
-from referrals.models import CaseState
-from referrals.queues import Queue, oldest
+from referrals.grants import cases_for
+from referrals.queues import oldest
+from referrals.registry import Queue
 
 from .models import LIVE_STATES, TravelState
+from .services import JOURNEY_OPEN_STATES
 
 
 def incidents(user) -> list[Queue]:
@@ -15,9 +16,9 @@ def incidents(user) -> list[Queue]:
     if not user.has_role(Role.IOM_CASEWORKER):
         return []
     cases = (
-        permissions.cases_for(user)
+        cases_for(user)
         .filter(
-            state__in=[CaseState.APPROVED, CaseState.IN_TRANSIT],
+            state__in=JOURNEY_OPEN_STATES,
             travel_plans__state=TravelState.INCIDENT,
         )
         .exclude(travel_plans__state__in=LIVE_STATES)

@@ -1,30 +1,33 @@
-"""Changes to the journey home. Same order as every service: lock the case, check, change,
-write the timeline and the audit event in the same transaction. Departure and arrival move
-the case itself, through the referrals services."""
+"""Changes to the journey home. Same order as every service: lock the case, check that the
+step fits the state things are in now, then the permission, change, write the timeline and the
+audit event in the same transaction. The plan's transitions run through referrals' one runner
+(`run_transition`); departure and arrival move the case itself (`advance`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from ampcase.lib import fsm
 from referrals import services as case_services
-from referrals.models import Case, CaseState, Person
+from referrals.models import Case, Person
 
 from . import permissions
 from .models import LIVE_STATES, FlightSegment, TravelDocument, TravelPlan
-from .models import TravelState as T
 
 
 class TravelError(case_services.CaseError):
     pass
 
 
-# The case states in which a journey is planned, and in which an arrival is recorded.
-PLAN_CASE_STATES = frozenset({CaseState.APPROVED, CaseState.IN_TRANSIT})
-ARRIVAL_CASE_STATES = frozenset({CaseState.IN_TRANSIT})
+# The case states in which the journey home is still to be made (the case can depart, or
+# arrive), and those in which one is or was made (once arrived, too).
+JOURNEY_OPEN_STATES = fsm.sources(Case.depart) | fsm.sources(Case.arrive)
+JOURNEY_STATES = JOURNEY_OPEN_STATES | fsm.targets(Case.arrive)
 
 PLAN_FIELDS = ("escort_needed", "escort", "reception", "onward_transport", "notes")
 FLIGHT_FIELDS = (
@@ -39,19 +42,23 @@ FLIGHT_FIELDS = (
 )
 
 
-def _locked_case(case: Case, by, allowed=permissions.can_plan, states=PLAN_CASE_STATES) -> Case:
+def journey_open(case: Case) -> bool:
+    """The journey home is still to be made: the case can depart, or arrive."""
+    return can_proceed(case.depart) or can_proceed(case.arrive)
+
+
+def _locked_case(
+    case: Case,
+    by,
+    allowed: Callable | None = permissions.can_plan,
+    fits: Callable[[Case], bool] = journey_open,
+) -> Case:
     locked = case_services.lock_case(case, by)
     # A case that moved on meanwhile (departed, withdrawn) is a stale page, not a refusal:
     # the user is told what happened instead of being shown "access denied".
-    if locked.state not in states:
-        raise TravelError(
-            _(
-                "The case is now “%(state)s”, so this cannot be done. Reload the page to see "
-                "what changed."
-            )
-            % {"state": locked.get_state_display()}
-        )
-    if not allowed(locked, by):
+    if not fits(locked):
+        raise TravelError(case_services.now_in_state(locked))
+    if allowed is not None and not allowed(locked, by):
         raise case_services.Denied(locked, by, "travel")
     return locked
 
@@ -60,27 +67,41 @@ def live_plan(case: Case) -> TravelPlan | None:
     return case.travel_plans.filter(state__in=LIVE_STATES).first()
 
 
-def _live_plan(case: Case, *states: str) -> TravelPlan:
-    """The case's live plan, locked, which must be in one of `states`."""
+def latest_plan(case: Case) -> TravelPlan | None:
+    """What a step on the journey acts on: the live plan, or else the plan that ended last
+    (so that a step taken twice is told the plan is now cancelled)."""
+    plans = list(case.travel_plans.all())
+    return next((plan for plan in plans if plan.is_live), plans[0] if plans else None)
+
+
+def _locked_plan(case: Case) -> TravelPlan:
+    """The case's live plan, locked."""
     plan = TravelPlan.objects.select_for_update().filter(case=case, state__in=LIVE_STATES).first()
     if plan is None:
         raise TravelError(_("There is no travel plan for this case. Start one first."))
-    if states and plan.state not in states:
+    plan.case = case
+    return plan
+
+
+def _being_prepared(case: Case) -> TravelPlan:
+    plan = _locked_plan(case)
+    if not plan.open_for_changes:
         raise TravelError(
-            _("The travel plan is now “%(state)s”, so this cannot be done. Reload the page.")
-            % {"state": plan.get_state_display()}
+            _("A booked journey cannot be changed. Reopen the booking first to change it.")
         )
     return plan
 
 
-def _planning(case: Case) -> TravelPlan:
-    plan = TravelPlan.objects.select_for_update().filter(case=case, state__in=LIVE_STATES).first()
-    if plan is not None and plan.state != T.PLANNING:
-        raise TravelError(
-            _("A booked journey cannot be changed. Reopen the booking first to change it.")
-        )
-    if plan is None:
-        raise TravelError(_("There is no travel plan for this case. Start one first."))
+def _plan_step(
+    case: Case, by, name: str, action: str, note: str = "", fits=journey_open, **kwargs
+) -> TravelPlan:
+    """Lock the case and its live plan, and run the plan's transition `name` (on a case
+    whose state `fits` it)."""
+    locked = _locked_case(case, by, allowed=None, fits=fits)
+    plan = _locked_plan(locked)
+    case_services.run_transition(
+        plan, name, by=by, case=locked, action=action, note=note, error=TravelError, **kwargs
+    )
     return plan
 
 
@@ -99,7 +120,7 @@ def start_plan(case: Case, *, by, **fields) -> TravelPlan:
 @case_services.service
 def change_plan(case: Case, *, by, **fields) -> TravelPlan:
     case = _locked_case(case, by)
-    plan = _planning(case)
+    plan = _being_prepared(case)
     for name, value in fields.items():
         setattr(plan, name, value)
     plan.save()
@@ -111,7 +132,7 @@ def change_plan(case: Case, *, by, **fields) -> TravelPlan:
 def save_flight(case: Case, *, by, flight: FlightSegment | None = None, **fields) -> FlightSegment:
     """Add a flight to the plan being prepared, or change one (`flight`)."""
     case = _locked_case(case, by)
-    plan = _planning(case)
+    plan = _being_prepared(case)
     if fields["arrives_on"] < fields["departs_on"] - timedelta(days=1) or (
         fields["arrives_on"] > fields["departs_on"] + timedelta(days=2)
     ):
@@ -132,7 +153,7 @@ def save_flight(case: Case, *, by, flight: FlightSegment | None = None, **fields
 @case_services.service
 def delete_flight(case: Case, *, by, flight: FlightSegment) -> None:
     case = _locked_case(case, by)
-    plan = _planning(case)
+    plan = _being_prepared(case)
     if flight.plan_id != plan.pk:
         raise TravelError(_("This flight is not part of the plan being prepared."))
     number = flight.flight_number
@@ -151,7 +172,7 @@ def save_travel_document(
 ) -> TravelDocument:
     """Record the document `person` travels on (one per traveller and plan)."""
     case = _locked_case(case, by)
-    plan = _planning(case)
+    plan = _being_prepared(case)
     if person.case_id != case.pk:
         raise TravelError(_("This person does not travel in this case."))
     document, created = TravelDocument.objects.update_or_create(
@@ -213,14 +234,25 @@ def booking_problems(plan: TravelPlan) -> list[str]:
 def book(case: Case, *, by) -> TravelPlan:
     """Mark the journey booked. Refused, with everything missing listed, unless the plan is
     complete (`booking_problems`)."""
-    case = _locked_case(case, by)
-    plan = _live_plan(case, T.PLANNING)
-    problems = booking_problems(plan)
-    if problems:
-        raise TravelError(_("The journey cannot be booked yet."), problems)
-    plan.book(by=by)
-    plan.save()
-    case_services.log_event(case, by, "travel.booked", _first_flight_note(plan))
+
+    def complete(plan: TravelPlan) -> None:
+        problems = booking_problems(plan)
+        if problems:
+            raise TravelError(_("The journey cannot be booked yet."), problems)
+
+    locked = _locked_case(case, by, allowed=None)
+    plan = _locked_plan(locked)
+    case_services.run_transition(
+        plan,
+        "book",
+        by=by,
+        case=locked,
+        action="travel.booked",
+        note=_first_flight_note(plan),
+        before=complete,
+        error=TravelError,
+        booker=by,
+    )
     return plan
 
 
@@ -234,36 +266,26 @@ def reopen(case: Case, *, by, reason: str) -> TravelPlan:
     """Take a booked journey back to planning, to change it."""
     if not reason.strip():
         raise TravelError(_("Say why the booking must change."))
-    case = _locked_case(case, by)
-    plan = _live_plan(case, T.BOOKED)
-    plan.reopen()
-    plan.save()
-    case_services.log_event(case, by, "travel.reopened", reason)
-    return plan
+    return _plan_step(case, by, "reopen", "travel.reopened", reason)
 
 
 @case_services.service
 def record_departure(case: Case, *, by) -> TravelPlan:
-    """The returnee has left: the plan is departed and the case in transit."""
-    case = _locked_case(case, by)
-    plan = _live_plan(case, T.BOOKED)
-    plan.depart()
-    plan.save()
-    case_services.log_event(case, by, "travel.departed")
-    if case.state == CaseState.APPROVED:
-        case_services.mark_departed(case, by=by)
+    """The returnee has left: the plan is departed and the case in transit (unless it already
+    is, on a new journey after an incident in transit)."""
+    plan = _plan_step(case, by, "depart", "travel.departed")
+    if can_proceed(plan.case.depart):
+        case_services.advance(plan.case, by=by, name="depart", action="case.departed")
     return plan
 
 
 @case_services.service
 def record_arrival(case: Case, *, by) -> TravelPlan:
     """The returnee has been met at the destination: reintegration starts."""
-    case = _locked_case(case, by, allowed=permissions.can_receive, states=ARRIVAL_CASE_STATES)
-    plan = _live_plan(case, T.DEPARTED)
-    plan.arrive()
-    plan.save()
-    case_services.log_event(case, by, "travel.arrived")
-    case_services.mark_arrived(case, by=by)
+    plan = _plan_step(
+        case, by, "arrive", "travel.arrived", fits=lambda case: can_proceed(case.arrive)
+    )
+    case_services.advance(plan.case, by=by, name="arrive", action="case.arrived")
     return plan
 
 
@@ -272,12 +294,7 @@ def cancel(case: Case, *, by, reason: str) -> TravelPlan:
     """Cancel a journey not yet made. The plan is kept; a new one can be started."""
     if not reason.strip():
         raise TravelError(_("Give the reason for the cancellation."))
-    case = _locked_case(case, by)
-    plan = _live_plan(case, T.PLANNING, T.BOOKED)
-    plan.cancel(reason=reason)
-    plan.save()
-    case_services.log_event(case, by, "travel.cancelled", reason)
-    return plan
+    return _plan_step(case, by, "cancel", "travel.cancelled", reason, reason=reason)
 
 
 @case_services.service
@@ -286,24 +303,26 @@ def report_incident(case: Case, *, by, description: str) -> TravelPlan:
     what happened; the case stays where it is until a new plan is made or it is closed."""
     if not description.strip():
         raise TravelError(_("Describe what happened."))
-    case = _locked_case(case, by)
-    plan = _live_plan(case, T.BOOKED, T.DEPARTED)
-    plan.report_incident(description=description)
-    plan.save()
-    case_services.log_event(case, by, "travel.incident", description)
-    return plan
+    return _plan_step(
+        case, by, "report_incident", "travel.incident", description, description=description
+    )
 
 
 def cancel_on_withdrawal(sender, *, case: Case, by, **kwargs) -> None:
     """The returnee withdrew before departure: a journey still being planned or booked is
-    cancelled with the case (inside the withdrawal's transaction)."""
-    plan = (
-        TravelPlan.objects.select_for_update()
-        .filter(case=case, state__in=[T.PLANNING, T.BOOKED])
-        .first()
-    )
+    cancelled with the case (inside the withdrawal's transaction, by whoever recorded it)."""
+    plan = TravelPlan.objects.select_for_update().filter(case=case, state__in=LIVE_STATES).first()
     if plan is None or not can_proceed(plan.cancel):
         return
-    plan.cancel(reason=_("The returnee withdrew."))
-    plan.save()
-    case_services.log_event(case, by, "travel.cancelled", plan.end_reason)
+    plan.case = case
+    reason = _("The returnee withdrew.")
+    case_services.run_transition(
+        plan,
+        "cancel",
+        by=by,
+        case=case,
+        action="travel.cancelled",
+        note=reason,
+        error=TravelError,
+        reason=reason,
+    )

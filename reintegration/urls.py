@@ -1,14 +1,10 @@
 from django.urls import path
 
+from referrals.kit import step_urls
+
 from . import views
 
 app_name = "reintegration"
-
-
-def _step(action: str):
-    return path(
-        f"cases/<uuid:case_uuid>/travel/{action}/", views.step, {"action": action}, name=action
-    )
 
 
 urlpatterns = [
@@ -29,6 +25,6 @@ urlpatterns = [
         views.travel_document,
         name="travel-document",
     ),
-    *(_step(action) for action in ("book", "reopen", "depart", "arrive", "cancel", "incident")),
+    *step_urls("cases/<uuid:case_uuid>/travel/", views.STEPS),
     path("cases/<uuid:case_uuid>/travel/itinerary.pdf", views.itinerary_pdf, name="itinerary"),
 ]

@@ -7,20 +7,19 @@ class RiskConfig(AppConfig):
     verbose_name = _("Risk assessment")
 
     def ready(self) -> None:
-        # Submission to IOM Finland needs a completed risk table and, for every child, both
-        # assessments: the check joins the one list referrals keeps.
-        from referrals.events import register_event_labels
-        from referrals.services import register_submission_check
-        from referrals.views import register_case_link
+        # What the risk app adds to the case root, through referrals' registry: a condition
+        # of submission (a completed risk table and, for every child, both assessments), the
+        # case page's link, and the words of its timeline entries.
+        from referrals import registry
 
         from .services import submission_problems
         from .views import case_link
 
-        register_submission_check(
-            submission_problems, _("Risk table completed, and both assessments for every child")
+        registry.submission_check(_("Risk table completed, and both assessments for every child"))(
+            submission_problems
         )
-        register_case_link(case_link)
-        register_event_labels(
+        registry.case_link(case_link)
+        registry.event_labels(
             {
                 "risk_table.created": _("started a version of the risk table"),
                 "risk_row.added": _("added a risk"),

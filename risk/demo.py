@@ -1,23 +1,14 @@
-"""Demo risk tables: completed for every demo case that was submitted, a draft for the one
-being prepared. Fictional content only."""
+"""Demo risk tables and children's assessments, made through the risk services: completed
+for every demo case that goes on to submission, a draft for the one being prepared. Fictional
+content only. Called by `ampcase/demo.py`."""
 
-from django.db import transaction
+from __future__ import annotations
 
-from ampcase.accounts.models import User
-from referrals.models import Case, CaseState
-from referrals.services import set_risk_level
+from referrals.demo import a_pdf
+from referrals.models import Case
 
-from . import scale
-from .models import RiskRow, RiskTable
+from . import services
 
-SUBMITTED_OR_LATER = {
-    CaseState.SUBMITTED,
-    CaseState.APPROVED,
-    CaseState.REJECTED,
-    CaseState.IN_TRANSIT,
-    CaseState.REINTEGRATION,
-    CaseState.CLOSED,
-}
 ROWS = [
     (
         "home",
@@ -47,34 +38,24 @@ ROWS = [
         "Social services",
     ),
 ]
+FIELDS = ("where", "threat", "description", "likelihood", "impact", "mitigation", "responsible")
 
 
-@transaction.atomic
-def seed() -> int:
-    if RiskTable.objects.filter(case__referral_note__startswith="[demo]").exists():
-        return 0
-    coordinator = User.objects.get(username="coordinator")
-    made = 0
-    for case in Case.objects.filter(referral_note__startswith="[demo]"):
-        if case.state not in SUBMITTED_OR_LATER | {CaseState.PREPARING}:
-            continue
-        table = RiskTable.objects.create(case=case, version=1, created_by=coordinator)
-        RiskRow.objects.bulk_create(
-            RiskRow(
-                table=table,
-                where=w,
-                threat=t,
-                description=d,
-                likelihood=lik,
-                impact=imp,
-                mitigation=m,
-                responsible=r,
-            )
-            for w, t, d, lik, imp, m, r in ROWS
+def assess(case: Case, *, by, complete: bool) -> None:
+    """The risk table (completed and signed by `by` if asked) and, for every child, the child
+    risk and protection assessment with the written best-interests assessment."""
+    for row in ROWS:
+        services.add_row(case, by=by, **dict(zip(FIELDS, row, strict=True)))
+    for child in services.children_to_assess(case):
+        services.save_child_assessment(
+            child,
+            by=by,
+            best_interests=a_pdf(),
+            situation_in_sweden="Lives with the mother at a shelter; goes to preschool.",
+            life_on_return="Will live with the mother and the grandmother.",
+            needs_and_wishes="Wants to keep drawing; needs a preschool place.",
+            relatives_involved=False,
+            honour_violence=False,
         )
-        if case.state in SUBMITTED_OR_LATER:
-            table.complete(by=coordinator)
-            table.save()
-            set_risk_level(case, int(scale.overall(scale.level(r[3], r[4]) for r in ROWS)))
-        made += 1
-    return made
+    if complete:
+        services.complete_table(case, by=by)

@@ -13,6 +13,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from referrals.models import Case, Document, Person
 
+from .permissions import can_change_table
 from .scale import Impact, Level, Likelihood
 from .scale import level as level_of
 
@@ -69,13 +70,26 @@ class RiskTable(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.case.reference} v{self.version}"
 
-    @transition(field=state, source=TableState.DRAFT, target=TableState.COMPLETED)
-    def complete(self, by) -> None:
-        self.completed_by = by
-        self.signed_name = by.display_name
+    # What a page or a service says when the table moved on before the user's step arrived.
+    now_message = _("The risk table is now “%(state)s”, so this cannot be done. Reload the page.")
+
+    @transition(
+        field=state,
+        source=TableState.DRAFT,
+        target=TableState.COMPLETED,
+        permission=can_change_table,
+    )
+    def complete(self, signer) -> None:
+        self.completed_by = signer
+        self.signed_name = signer.display_name
         self.completed_at = timezone.now()
 
-    @transition(field=state, source=TableState.COMPLETED, target=TableState.SUPERSEDED)
+    @transition(
+        field=state,
+        source=TableState.COMPLETED,
+        target=TableState.SUPERSEDED,
+        permission=can_change_table,
+    )
     def supersede(self) -> None:
         self.superseded_at = timezone.now()
 

@@ -1,15 +1,23 @@
 """Who may read and edit a case's risk table and children's assessments.
 
-Edit: the region's coordinators and the assigned social worker, while the case is being
-prepared (before submission). Read: those, and IOM Finland once the case was submitted.
-Nobody else, whatever their role.
+Edit: the region's coordinators and the assigned social worker, while the case is on its way
+to submission (`EDITABLE_STATES`, read off the case's state machine). Read: those, and IOM
+Finland once the case was submitted. Nobody else, whatever their role.
 """
 
 from ampcase.accounts.roles import Role
+from ampcase.lib import fsm
 from referrals import permissions as case_permissions
-from referrals.models import Case, CaseState
+from referrals.models import Case
 
-EDITABLE_STATES = frozenset({CaseState.REFERRED, CaseState.SCREENING, CaseState.PREPARING})
+# Before submission: the states from which the case can still be submitted without having
+# been (a case sent back for changes is in them again).
+EDITABLE_STATES = fsm.upstream(Case.submit)
+
+
+def is_editable(case: Case) -> bool:
+    """The case's risk part can change now (for those who may edit it)."""
+    return case.state in EDITABLE_STATES
 
 
 def _assigned_social_worker(case: Case, user) -> bool:
@@ -21,13 +29,17 @@ def _assigned_social_worker(case: Case, user) -> bool:
 
 
 def can_edit(case: Case, user) -> bool:
-    if case.state not in EDITABLE_STATES:
-        return False
+    """Who edits the risk table and the children's assessments (when: `is_editable`)."""
     return case_permissions.can_work(case, user) or _assigned_social_worker(case, user)
 
 
+def can_change_table(table, user) -> bool:
+    """The risk table transitions' `permission=` rule."""
+    return can_edit(table.case, user)
+
+
 def can_read(case: Case, user) -> bool:
-    if case_permissions.can_work(case, user) or _assigned_social_worker(case, user):
+    if can_edit(case, user):
         return True
     if user.has_role(Role.REGION_COORDINATOR) and case_permissions.can_see_identity(case, user):
         return True  # the region's coordinators keep reading closed cases

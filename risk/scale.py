@@ -8,6 +8,8 @@ overall level of a table is the highest level among its rows.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from referrals.models import RiskLevel
+
 
 class Likelihood(models.IntegerChoices):
     UNLIKELY = 1, _("Unlikely")
@@ -23,10 +25,8 @@ class Impact(models.IntegerChoices):
     SEVERE = 4, _("Severe")
 
 
-class Level(models.IntegerChoices):
-    LOW = 1, _("Low")
-    MEDIUM = 2, _("Medium")
-    HIGH = 3, _("High")
+# The levels are the case root's (a case keeps the level of its latest completed table).
+Level = RiskLevel
 
 
 L, M, H = Level.LOW, Level.MEDIUM, Level.HIGH

@@ -1,16 +1,14 @@
 """Changes to risk tables and children's assessments. Same order as every service: lock,
-check, change, log and audit in the same transaction."""
+check the state, then the permission, change, log and audit in the same transaction."""
 
 from __future__ import annotations
 
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
 
-from ampcase import audit
 from referrals import services as case_services
-from referrals.models import Case, CaseEvent, Document, Person
+from referrals.models import Case, Document, Person
 
 from . import permissions, scale
 from .models import ChildAssessment, RiskRow, RiskTable, TableState
@@ -25,20 +23,12 @@ ROW_FIELDS = ("where", "threat", "description", "likelihood", "impact", "mitigat
 
 def _locked_case(case: Case, by) -> Case:
     locked = case_services.lock_case(case, by)
+    # A case submitted meanwhile is a stale page, not a refusal.
+    if not permissions.is_editable(locked):
+        raise RiskError(case_services.now_in_state(locked))
     if not permissions.can_edit(locked, by):
         raise case_services.Denied(locked, by, "risk")
     return locked
-
-
-def _event(case: Case, by, action: str, note: str = "") -> None:
-    CaseEvent.objects.create(case=case, action=action, actor=by, note=note)
-    audit.record(None, action, case, note, actor=by)
-
-
-def current_table(case: Case) -> RiskTable | None:
-    """The draft if there is one, else the completed version, else None."""
-    tables = {t.state: t for t in case.risk_tables.exclude(state=TableState.SUPERSEDED)}
-    return tables.get(TableState.DRAFT) or tables.get(TableState.COMPLETED)
 
 
 def children_to_assess(case: Case) -> list[Person]:
@@ -59,7 +49,7 @@ def _draft(case: Case, by) -> RiskTable:
             RiskRow(table=draft, **{f: getattr(row, f) for f in ROW_FIELDS})
             for row in completed.rows.all()
         )
-    _event(case, by, "risk_table.created", f"v{version}")
+    case_services.log_event(case, by, "risk_table.created", f"v{version}", audit_note=True)
     return draft
 
 
@@ -76,7 +66,7 @@ def add_row(case: Case, *, by, **fields) -> RiskRow:
     _check_scale(fields)
     table = _draft(case, by)
     row = RiskRow.objects.create(table=table, **fields)
-    _event(case, by, "risk_row.added", f"v{table.version}")
+    case_services.log_event(case, by, "risk_row.added", f"v{table.version}", audit_note=True)
     return row
 
 
@@ -95,7 +85,7 @@ def change_row(row: RiskRow, *, by, **fields) -> RiskRow:
     for name, value in fields.items():
         setattr(row, name, value)
     row.save()
-    _event(case, by, "risk_row.changed", f"v{row.table.version}")
+    case_services.log_event(case, by, "risk_row.changed", f"v{row.table.version}", audit_note=True)
     return row
 
 
@@ -104,7 +94,7 @@ def delete_row(row: RiskRow, *, by) -> None:
     case, row = _locked_draft_row(row, by)
     version = row.table.version
     row.delete()
-    _event(case, by, "risk_row.deleted", f"v{version}")
+    case_services.log_event(case, by, "risk_row.deleted", f"v{version}", audit_note=True)
 
 
 @case_services.service
@@ -118,23 +108,36 @@ def start_new_version(case: Case, *, by) -> RiskTable:
 def complete_table(case: Case, *, by) -> RiskTable:
     """Lock and sign the draft; it supersedes the version completed before it."""
     case = _locked_case(case, by)
-    draft = RiskTable.objects.select_for_update().filter(case=case, state=TableState.DRAFT).first()
+    tables = RiskTable.objects.select_for_update().filter(case=case)
+    draft = tables.filter(state=TableState.DRAFT).first()
     if draft is None:
         raise RiskError(_("There is no draft risk table to complete."))
     rows = list(draft.rows.all())
-    if not rows:
-        raise RiskError(_("Add at least one risk before completing the table."))
-    previous = RiskTable.objects.filter(case=case, state=TableState.COMPLETED).first()
-    if previous is not None:
-        previous.supersede()
-        previous.save()
-    if not can_proceed(draft.complete):
-        raise RiskError(_("The risk table changed. Reload the page."))
-    draft.complete(by=by)
-    draft.save()
     level = scale.overall(row.level for row in rows)
+
+    def signed_rows_supersede_the_last_version(draft: RiskTable) -> None:
+        if not rows:
+            raise RiskError(_("Add at least one risk before completing the table."))
+        # Only one version is completed at a time: the one before steps aside first.
+        previous = tables.filter(state=TableState.COMPLETED).first()
+        if previous is not None:
+            case_services.run_transition(
+                previous, "supersede", by=by, case=case, action=None, error=RiskError
+            )
+
+    case_services.run_transition(
+        draft,
+        "complete",
+        by=by,
+        case=case,
+        action="risk_table.completed",
+        note=f"v{draft.version}, level {int(level) if level else ''}",
+        audit_note=True,
+        before=signed_rows_supersede_the_last_version,
+        error=RiskError,
+        signer=by,
+    )
     case_services.set_risk_level(case, int(level))
-    _event(case, by, "risk_table.completed", f"v{draft.version}, level {int(level)}")
     return draft
 
 
@@ -177,7 +180,7 @@ def save_child_assessment(child: Person, *, by, best_interests=None, **fields) -
             **({"best_interests": document} if document is not None else {}),
         },
     )
-    _event(case, by, "child_assessment.saved")
+    case_services.log_event(case, by, "child_assessment.saved")
     return assessment
 
 

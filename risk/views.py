@@ -1,4 +1,6 @@
-"""The risk table page, its rows, versions and PDF, and the children's assessments."""
+"""The risk table page, its rows, versions and PDF, and the children's assessments. Built
+from the case-page kit (`referrals.kit`): a form opened after the case was submitted says so
+on the risk table page."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ampcase import audit
+from referrals.kit import Back, case_page, form_page, get_case, pdf_language
 from referrals.models import Case, Person
-from referrals.views import get_case
 
 from . import permissions, scale, services
 from .forms import ChildAssessmentForm, RiskRowForm
@@ -29,9 +31,15 @@ def _back(case: Case):
     return redirect("risk:table", case.uuid)
 
 
-def _failed(request, case, error: services.RiskError):
-    messages.error(request, error.message)
-    return _back(case)
+def _table_page() -> Back:
+    return Back("risk:table", _("Risk table"))
+
+
+def _editing(request: HttpRequest, case_uuid) -> Case:
+    """The case, for a page that changes its risk part."""
+    return get_case(
+        request, case_uuid, available=permissions.is_editable, allowed=permissions.can_edit
+    )
 
 
 def table(request: HttpRequest, case_uuid, version: int | None = None) -> HttpResponse:
@@ -46,7 +54,7 @@ def table(request: HttpRequest, case_uuid, version: int | None = None) -> HttpRe
     rows = list(shown.rows.all()) if shown else []
     assessments = {a.child_id: a for a in ChildAssessment.objects.filter(child__case=case)}
     children = [(child, assessments.get(child.pk)) for child in services.children_to_assess(case)]
-    editable = permissions.can_edit(case, request.user)
+    editable = permissions.is_editable(case) and permissions.can_edit(case, request.user)
     audit.record(request, "risk_table.viewed", case, f"v{shown.version}" if shown else "")
     return render(
         request,
@@ -64,8 +72,9 @@ def table(request: HttpRequest, case_uuid, version: int | None = None) -> HttpRe
 
 
 @require_http_methods(["GET", "POST"])
+@case_page(back="risk:table")
 def row(request: HttpRequest, case_uuid, row_uuid=None) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_edit)
+    case = _editing(request, case_uuid)
     instance = None
     if row_uuid is not None:
         instance = (
@@ -74,75 +83,63 @@ def row(request: HttpRequest, case_uuid, row_uuid=None) -> HttpResponse:
         if instance is None:
             raise Http404
     form = RiskRowForm(request.POST or None, instance=instance)
-    if request.method == "GET" and instance is not None:
-        audit.record(request, "risk_row.viewed", case, f"v{instance.table.version}")
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            if instance is None:
-                services.add_row(case, by=request.user, **fields)
-            else:
-                services.change_row(instance, by=request.user, **fields)
-        except services.RiskError as error:
-            return _failed(request, case, error)
+        if instance is None:
+            services.add_row(case, by=request.user, **fields)
+        else:
+            services.change_row(instance, by=request.user, **fields)
         messages.success(request, _("The risk was saved."))
         return _back(case)
-    return render(
+    return form_page(
         request,
-        "referrals/form.html",
-        {
-            "case": case,
-            "form": form,
-            "title": _("Add a risk") if instance is None else _("Change the risk"),
-            "submit_label": _("Save the risk"),
-            "cancel_url": "risk:table",
-        },
+        case,
+        form,
+        title=_("Add a risk") if instance is None else _("Change the risk"),
+        submit_label=_("Save the risk"),
+        back=_table_page(),
+        read=("risk_row.viewed", f"v{instance.table.version}") if instance else None,
     )
 
 
 @require_POST
+@case_page(back="risk:table")
 def delete_row(request: HttpRequest, case_uuid, row_uuid) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_edit)
+    case = _editing(request, case_uuid)
     instance = RiskRow.objects.filter(uuid=row_uuid, table__case=case).first()
     if instance is None:
         raise Http404
-    try:
-        services.delete_row(instance, by=request.user)
-    except services.RiskError as error:
-        return _failed(request, case, error)
+    services.delete_row(instance, by=request.user)
     messages.success(request, _("The risk was removed."))
     return _back(case)
 
 
 @require_http_methods(["GET", "POST"])
+@case_page(back="risk:table")
 def complete(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_edit)
+    case = _editing(request, case_uuid)
     if request.method == "POST":
-        try:
-            services.complete_table(case, by=request.user)
-        except services.RiskError as error:
-            return _failed(request, case, error)
+        services.complete_table(case, by=request.user)
         messages.success(request, _("The risk table is completed and signed with your name."))
         return _back(case)
-    return render(
+    return form_page(
         request,
-        "referrals/form.html",
-        {
-            "case": case,
-            "form": None,
-            "title": _("Complete and sign the risk table"),
-            "submit_label": _("Complete and sign"),
-            "intro": _(
-                "The table is then locked and signed with your name and today's date. A later "
-                "change starts a new version; this one stays readable."
-            ),
-        },
+        case,
+        None,
+        title=_("Complete and sign the risk table"),
+        submit_label=_("Complete and sign"),
+        intro=_(
+            "The table is then locked and signed with your name and today's date. A later "
+            "change starts a new version; this one stays readable."
+        ),
+        back=_table_page(),
     )
 
 
 @require_POST
+@case_page(back="risk:table")
 def new_version(request: HttpRequest, case_uuid) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_edit)
+    case = _editing(request, case_uuid)
     services.start_new_version(case, by=request.user)
     messages.success(request, _("A new version was started from the completed table."))
     return _back(case)
@@ -157,8 +154,7 @@ def table_pdf(request: HttpRequest, case_uuid, version: int) -> HttpResponse:
     )
     if shown is None or shown.state == TableState.DRAFT:
         raise Http404
-    language = request.GET.get("lang", "sv")
-    language = language if language in {"sv", "en"} else "sv"
+    language = pdf_language(request)
     rows = list(shown.rows.all())
     pdf = render_pdf(
         "pdf/risk_table.html",
@@ -175,8 +171,9 @@ def table_pdf(request: HttpRequest, case_uuid, version: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@case_page(back="risk:table")
 def child_assessment(request: HttpRequest, case_uuid, person_uuid) -> HttpResponse:
-    case = get_case(request, case_uuid, allowed=permissions.can_edit)
+    case = _editing(request, case_uuid)
     child = Person.objects.filter(uuid=person_uuid, case=case).first()
     if child is None or child not in services.children_to_assess(case):
         raise Http404
@@ -189,8 +186,6 @@ def child_assessment(request: HttpRequest, case_uuid, person_uuid) -> HttpRespon
         separated=separated,
         needs_document=existing is None or existing.best_interests_id is None,
     )
-    if request.method == "GET":
-        audit.record(request, "child_assessment.viewed", case, "existing" if existing else "new")
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         document = data.pop("best_interests_file", None)
@@ -203,17 +198,16 @@ def child_assessment(request: HttpRequest, case_uuid, person_uuid) -> HttpRespon
         else:
             messages.success(request, _("The child's assessment was saved."))
             return _back(case)
-    return render(
+    return form_page(
         request,
-        "referrals/form.html",
-        {
-            "case": case,
-            "form": form,
-            # The page title stays free of the child's name (browser history); the page names
-            # the child in its text.
-            "title": _("A child's risk and protection assessment"),
-            "intro": _("For %(name)s.") % {"name": f"{child.given_name} {child.family_name}"},
-            "submit_label": _("Save the assessment"),
-            "multipart": True,
-        },
+        case,
+        form,
+        # The page title stays free of the child's name (browser history); the page names the
+        # child in its text.
+        title=_("A child's risk and protection assessment"),
+        intro=_("For %(name)s.") % {"name": f"{child.given_name} {child.family_name}"},
+        submit_label=_("Save the assessment"),
+        back=_table_page(),
+        multipart=True,
+        read=("child_assessment.viewed", "existing" if existing else "new"),
     )

@@ -119,6 +119,7 @@ import datetime as dt  # noqa: E402
 
 from django.utils import timezone  # noqa: E402
 
+from referrals.grants import sync_case_permissions  # noqa: E402
 from referrals.models import (  # noqa: E402
     Application,
     Case,
@@ -129,7 +130,6 @@ from referrals.models import (  # noqa: E402
     EligibilityAssessment,
     Person,
 )
-from referrals.permissions import sync_case_permissions  # noqa: E402
 
 LATER_THAN_PREPARING = {
     CaseState.SUBMITTED,
@@ -243,7 +243,7 @@ def make_risk_table(case: Case, *, completed: bool = False, rows=((2, 2),)):
             responsible="IOM",
         )
     if completed:
-        table.complete(by=case.referred_by)
+        table.complete(signer=case.referred_by)
         table.save()
         Case.objects.filter(pk=case.pk).update(
             risk_level=int(overall(level(lik, imp) for lik, imp in rows))
@@ -325,6 +325,6 @@ def make_travel_plan(case: Case, *, state: str = "planning", flights: int = 1, c
     }
     for step in steps.get(state, []):
         method = getattr(plan, step)
-        method(by=plan.created_by) if step == "book" else method()
+        method(booker=plan.created_by) if step == "book" else method()
     plan.save()
     return plan

@@ -1,6 +1,7 @@
 """The demo organisations and users: one user per role, with a known password and backup
 codes. Used by `manage.py seed_demo` for `make run` and by the browser tests."""
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -40,8 +41,6 @@ USERS = [
     ("admin", "Ada", "Drift", "ÅMP Case drift", Role.ADMINISTRATOR),
 ]
 
-BACKUP_CODES_PER_USER = 10
-
 
 @transaction.atomic
 def seed() -> tuple[int, int]:
@@ -76,7 +75,7 @@ def seed() -> tuple[int, int]:
         device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
         StaticToken.objects.bulk_create(
             StaticToken(device=device, token=StaticToken.random_token())
-            for _ in range(BACKUP_CODES_PER_USER)
+            for _ in range(settings.BACKUP_CODE_COUNT)
         )
         made_users += 1
     return made_orgs, made_users

@@ -22,8 +22,6 @@ class Region(models.Model):
     """One of the seven ÅMP regions. The rows are created by a data migration; the check
     constraint and the unique code keep the table to exactly those seven."""
 
-    Code = RegionCode
-
     code = models.CharField(_("code"), max_length=20, unique=True, choices=RegionCode.choices)
     name = models.CharField(_("name"), max_length=50, unique=True)
 

@@ -69,10 +69,6 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def allowed_roles_for(kind: str) -> list[str]:
-    return [role for role, kinds in ROLE_ORGANISATION_KINDS.items() if kind in kinds]
-
-
 def sync_role_permissions(sender=None, using: str = "default", apps=None, **kwargs) -> None:
     """Create the regions and role groups if missing (a database flush in tests empties the
     tables the data migration filled) and give each role exactly the permissions above.

@@ -3,6 +3,7 @@ from datetime import date
 from django import template
 from django.utils import timezone
 
+from referrals import registry
 from referrals.models import ADULT_AGE, age_on
 
 register = template.Library()
@@ -15,6 +16,4 @@ def is_minor(born: date | None) -> bool:
 
 @register.filter
 def event_label(action: str) -> str:
-    from referrals.events import describe
-
-    return describe(action)
+    return registry.describe(action)

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
@@ -21,6 +20,7 @@ from ampcase.accounts.models import User
 from ampcase.accounts.roles import Role
 from ampcase.audit.models import AuditEvent
 from referrals import permissions, services
+from referrals.grants import desired_grants
 from referrals.models import (
     Case,
     CaseCounter,
@@ -139,8 +139,8 @@ def grants(case: Case):
 
 
 def expected_grants(case: Case):
-    """The same, as `permissions.desired_grants` says they should be now."""
-    groups, users = permissions.desired_grants(case)
+    """The same, as `grants.desired_grants` says they should be now."""
+    groups, users = desired_grants(case)
     return (
         {(holder, name) for holder, names in groups.items() for name in names},
         {(holder, name) for holder, names in users.items() for name in names},
@@ -312,6 +312,8 @@ def test_consent_withdrawn_during_the_decision_leaves_iom_without_the_identity(
 # e. A permission read before the row lock (by the view) is read again under it. Without
 # `forget_perms` in `lock_case`, the view's cached `work_case` let a coordinator assign a social
 # worker to a case withdrawn meanwhile (the social worker then saw the returnee's identity).
+# A case withdrawn meanwhile is told as what it is now; a case transferred away meanwhile
+# (the right itself gone, the state unchanged) is a refusal.
 
 
 LATE_CALLS = {
@@ -328,19 +330,25 @@ LATE_CALLS = {
     ),
     "share_for_consultation": lambda case, by, people: services.share_for_consultation(case, by=by),
 }
+MEANWHILE = {
+    "withdrawn": lambda case, by: services.withdraw_case(
+        case, by=by, on=timezone.localdate(), reason="Vill stanna."
+    ),
+    "transferred": lambda case, by: services.transfer_case(case, by=by, region=region("syd")),
+}
 
 
+@pytest.mark.parametrize("meanwhile", MEANWHILE)
 @pytest.mark.parametrize("late_call", LATE_CALLS)
 def test_permission_read_before_the_row_lock_is_checked_again_after_it(
-    late_call, stockholm_coordinator, second_stockholm_coordinator, social_worker
+    late_call, meanwhile, stockholm_coordinator, second_stockholm_coordinator, social_worker
 ):
     case = make_case(CaseState.PREPARING)
     holds_lock = threading.Event()
-    today = timezone.localdate()
 
-    def withdraw_while_the_other_waits(_prepared):
+    def change_while_the_other_waits(_prepared):
         # Coordinator B takes the row lock first, waits until A's service is blocked on it,
-        # then withdraws the case and commits.
+        # then withdraws or transfers the case and commits.
         with transaction.atomic():
             Case.objects.select_for_update().get(pk=case.pk)
             holds_lock.set()
@@ -353,9 +361,7 @@ def test_permission_read_before_the_row_lock_is_checked_again_after_it(
                     if cursor.fetchone()[0]:
                         break
                 time.sleep(0.05)
-            services.withdraw_case(
-                case, by=second_stockholm_coordinator, on=today, reason="Vill stanna."
-            )
+            MEANWHILE[meanwhile](case, second_stockholm_coordinator)
 
     def act_after_the_view_checked(prepared):
         # Coordinator A's request: the view checked can_work (cached) before B committed.
@@ -365,21 +371,29 @@ def test_permission_read_before_the_row_lock_is_checked_again_after_it(
         return LATE_CALLS[late_call](prepared, stockholm_coordinator, people)
 
     events_before = CaseEvent.objects.filter(case=case).count()
-    withdrawer, late = run_together(
+    changer, late = run_together(
         [
-            (lambda: None, withdraw_while_the_other_waits),
+            (lambda: None, change_while_the_other_waits),
             (load_case(case.pk, stockholm_coordinator), act_after_the_view_checked),
         ]
     )
-    assert withdrawer.ok, withdrawer
+    assert changer.ok, changer
     case.refresh_from_db()
-    assert case.state == CaseState.WITHDRAWN
-    # Nobody works on a withdrawn case: the late call is refused (not allowed, or, for
-    # consent, only a withdrawal may still be recorded) and changed nothing: no social worker
-    # given the identity, no consent entry, nothing shown to IOM.
-    assert isinstance(late.error, PermissionDenied | services.CaseError), late
+    denials = AuditEvent.objects.filter(action="access.denied", actor=stockholm_coordinator)
+    if meanwhile == "withdrawn":
+        # Told what happened (for consent: only a withdrawal may still be recorded), not refused.
+        assert case.state == CaseState.WITHDRAWN
+        assert type(late.error) is services.CaseError, late
+        assert not denials.exists()
+    else:
+        # Coordinator A's region no longer holds the case: refused, and the refusal kept.
+        assert case.region.code == "syd"
+        assert isinstance(late.error, services.Denied), late
+        assert denials.count() == 1
+    # The late call changed nothing: no social worker given the identity, no consent entry,
+    # nothing shown to IOM.
     assert case.social_worker_id is None
     assert case.consultation_shared_at is None
     assert not case.consents.filter(purpose=ConsentPurpose.IOM_FINLAND).exists()
-    assert CaseEvent.objects.filter(case=case).count() == events_before + 1  # the withdrawal
+    assert CaseEvent.objects.filter(case=case).count() == events_before + 1  # B's change
     assert grants(case) == expected_grants(case)

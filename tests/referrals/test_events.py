@@ -7,15 +7,19 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from referrals.events import EVENT_LABELS, describe
 from referrals.models import CaseEvent, CaseState
+from referrals.registry import _EVENT_LABELS as EVENT_LABELS
+from referrals.registry import describe
 from tests.conftest import sign_in
 from tests.factories import make_case
 
 ROOT = Path(__file__).resolve().parents[2]
-# The services write timeline entries through `_log(...)`, `_event(...)` or `_run(...)` with
-# the action as a string literal.
-WRITTEN = re.compile(r"""_(?:log|event|run)\([^)]*?"([a-z_]+\.[a-z_]+)\"""", re.S)
+# The services write timeline entries through `log_event(...)`, `_run(...)`,
+# `run_transition(...)`, `advance(...)` or `_plan_step(...)` with the action as a string literal.
+WRITTEN = re.compile(
+    r"""(?:log_event|_run|run_transition|advance|_plan_step)\([^)]*?"([a-z_]+\.[a-z_]+)\"""",
+    re.S,
+)
 
 
 def _actions_written_by_services() -> set[str]:

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from referrals import services
 from referrals.models import CaseState
-from referrals.queues import queues_for, state_counts
+from referrals.queues import state_counts
+from referrals.registry import queues_for
 from tests.conftest import sign_in
 from tests.factories import make_case
 

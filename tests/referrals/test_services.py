@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from ampcase.audit.models import AuditEvent
-from referrals import services
+from referrals import registry, services
+from referrals.grants import cases_for
 from referrals.models import Case, CaseEvent, CaseState, ConsentPurpose, Decision
-from referrals.permissions import case_perms, cases_for, forget_perms
+from referrals.permissions import case_perms, forget_perms
 from tests.factories import add_consent, make_case, make_ready_to_submit, region
 
 pytestmark = pytest.mark.django_db
@@ -157,18 +158,16 @@ def test_complete_case_is_submitted_and_iom_gets_it(stockholm_coordinator, iom_c
     assert perms(iom_caseworker, case) == {"view_case", "view_identity", "decide_case"}
 
 
-def test_registered_checks_take_part_in_the_submission(stockholm_coordinator):
+def test_registered_checks_take_part_in_the_submission(stockholm_coordinator, monkeypatch):
     def risk_table_missing(case):
         return ["risk table missing"]
 
-    services.register_submission_check(risk_table_missing)
-    try:
-        case = make_ready_to_submit(make_case(CaseState.PREPARING))
-        with pytest.raises(services.CaseError) as error:
-            services.submit_case(case, by=stockholm_coordinator)
-        assert error.value.problems == ["risk table missing"]
-    finally:
-        services._SUBMISSION_CHECKS.remove(risk_table_missing)
+    monkeypatch.setattr(registry, "_SUBMISSION_CHECKS", list(registry._SUBMISSION_CHECKS))
+    registry.submission_check("a registered check")(risk_table_missing)
+    case = make_ready_to_submit(make_case(CaseState.PREPARING))
+    with pytest.raises(services.CaseError) as error:
+        services.submit_case(case, by=stockholm_coordinator)
+    assert error.value.problems == ["risk table missing"]
 
 
 def test_iom_asks_for_changes_and_the_case_goes_back_to_preparing(

@@ -32,7 +32,7 @@ from hypothesis.stateful import (
 )
 
 from ampcase.audit.models import AuditEvent
-from referrals import permissions, services
+from referrals import grants, permissions, registry, services
 from referrals.models import (
     Application,
     Case,
@@ -45,6 +45,7 @@ from referrals.models import (
     Decision,
     Document,
     EligibilityAssessment,
+    current_consents,
 )
 from referrals.permissions import DECIDE, IDENTITY, STATUS, VIEW, WORK
 from risk import services as risk_services
@@ -74,9 +75,9 @@ ACTORS = ("stockholm", "syd", "iom", "approver", "social", "referrer")
 # The submission checks the happy path below knows how to satisfy. A check added by another
 # app blocks the walk to `submitted` until this machine learns to satisfy it as well.
 KNOWN_SUBMISSION_CHECKS = {
-    "referrals.services._eligibility_passed",
-    "referrals.services._consent_to_share_with_iom",
-    "referrals.services._application_signed",
+    "referrals.checks.eligibility_passed",
+    "referrals.checks.consent_to_share_with_iom",
+    "referrals.checks.application_signed",
     "risk.services.submission_problems",
 }
 RISK_ROW = {
@@ -125,7 +126,7 @@ def grant_rows(case_pk: int) -> tuple[frozenset, frozenset]:
 
 
 def desired_rows(case: Case) -> tuple[frozenset, frozenset]:
-    groups, users = permissions.desired_grants(case)
+    groups, users = grants.desired_grants(case)
     return (
         frozenset((holder, name) for holder, names in groups.items() for name in names),
         frozenset((holder, name) for holder, names in users.items() for name in names),
@@ -507,7 +508,7 @@ def build_machine(people: dict, reached: set):
             assigned = case.social_worker_id == people["social"].pk
             assert held["social"] == ({VIEW, IDENTITY} if assigned else set())
 
-            consent = bool(permissions.current_consents(case).get(ConsentPurpose.IOM_FINLAND))
+            consent = bool(current_consents(case).get(ConsentPurpose.IOM_FINLAND))
             iom = held["iom"]
             shown_to_iom = bool(case.consultation_shared_at or case.submitted_at)
             assert (VIEW in iom) == shown_to_iom
@@ -536,7 +537,9 @@ def test_random_service_calls_keep_the_case_rules(
     # The walks were not vacuous (only what nearly every run reaches: hypothesis often repeats
     # an example with variations, so rarer states are not certain in 50 examples).
     assert {S.SCREENING, S.PREPARING} <= reached, reached
-    checks = {f"{check.__module__}.{check.__name__}" for check in services._SUBMISSION_CHECKS}
+    checks = {
+        f"{check.__module__}.{check.__name__}" for _label, check in registry.submission_checks()
+    }
     if checks <= KNOWN_SUBMISSION_CHECKS:
         assert S.SUBMITTED in reached, reached
 

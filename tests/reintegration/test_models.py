@@ -57,7 +57,7 @@ def plan_in(case, state: str) -> TravelPlan:
 
 def call(plan: TravelPlan, name: str) -> None:
     arguments = {
-        "book": {"by": plan.created_by},
+        "book": {"booker": plan.created_by},
         "cancel": {"reason": "Flight cancelled"},
         "report_incident": {"description": "Left at the transit airport"},
     }
@@ -98,7 +98,7 @@ def test_transition_not_in_the_graph_is_refused_and_changes_nothing(case, state,
 
 def test_booking_records_who_and_when(case, iom_caseworker):
     plan = make_travel_plan(case)
-    plan.book(by=iom_caseworker)
+    plan.book(booker=iom_caseworker)
     assert plan.booked_by == iom_caseworker
     assert plan.booked_at is not None
 

@@ -16,8 +16,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from ampcase.audit.models import AuditEvent
+from referrals.grants import sync_case_permissions
 from referrals.models import Case, CaseState, ConsentPurpose, Person
-from referrals.permissions import sync_case_permissions
 from reintegration import services
 from reintegration.models import FlightSegment, TravelDocument, TravelPlan
 from tests.conftest import PERSONAS, sign_in
@@ -40,27 +40,17 @@ PLAN = {
 }
 RECEIVE = {"arrive"}
 POST_ONLY = {"flight-delete"}
-# Pages about the live plan: 404 for a case without one, once the user may act.
-NEEDS_LIVE_PLAN = {
-    "itinerary",
-    "flight-new",
-    "travel-edit",
-    "flight",
-    "travel-document",
-    "book",
-    "reopen",
-    "depart",
-    "arrive",
-    "cancel",
-    "incident",
-}
 KINDS = ["planning", "departed", "arrived", "unplanned"]
-# The acting pages that fit the live plan's state; the others send the user back to the
-# travel page with a message (a stale link, or a colleague's change in another tab).
-FITS = {
-    "planning": {"travel-edit", "flight-new", "flight", "travel-document", "book", "cancel"},
-    "departed": {"incident", "arrive"},
-    "unplanned": {"travel-start"},
+# The live (or last) plan of each kind of case, and the plan states each step is taken from
+# (DESIGN.md section 5, written out independently of the model).
+PLAN_STATE = {"planning": "planning", "departed": "departed", "arrived": "arrived"}
+STEP_SOURCES = {
+    "book": {"planning"},
+    "reopen": {"booked"},
+    "depart": {"booked"},
+    "cancel": {"planning", "booked"},
+    "incident": {"booked", "departed"},
+    "arrive": {"departed"},
 }
 
 
@@ -125,28 +115,44 @@ def _sees_identity(persona, kind):
 
 
 def _may(persona, kind, name):
+    """Who may, whatever the state: the rule alone."""
     if name in READ:
         return _sees_identity(persona, kind)
-    if name in PLAN:
-        # IOM Finland's caseworker, while the case is approved or in transit.
-        return persona == "iom_caseworker" and kind != "arrived"
     if name in RECEIVE:
-        return kind == "departed" and persona in {"iom_caseworker", "nigeria_office"}
-    raise AssertionError(name)
+        return persona == "iom_caseworker" or (
+            persona == "nigeria_office" and _sees_identity(persona, kind)
+        )
+    return persona == "iom_caseworker"
 
 
 def _expected(persona, kind, name):
+    """404 for what the user may not see; a page that does not fit the state things are in
+    now sends everyone who may see the case back to the travel page with the reason (302);
+    then 403 for who may not act; else 200."""
     if name in POST_ONLY:
         return 405
     if not _visible(persona, kind):
         return 404
+    if name in STEP_SOURCES:
+        if kind == "unplanned":
+            return 404  # nothing to act on
+        if PLAN_STATE[kind] not in STEP_SOURCES[name]:
+            return 302
+        return 200 if _may(persona, kind, name) else 403
+    if name in READ:
+        if not _may(persona, kind, name):
+            return 403
+        return 404 if name == "itinerary" and kind == "unplanned" else 200
+    # The plan's own forms: while the journey is to be made, for IOM Finland's planner.
+    if kind == "arrived":
+        return 302
     if not _may(persona, kind, name):
         return 403
-    if kind == "unplanned" and name in NEEDS_LIVE_PLAN:
+    if name == "travel-start":
+        return 200 if kind == "unplanned" else 302
+    if kind == "unplanned":
         return 404
-    if name in PLAN | RECEIVE and name not in FITS[kind]:
-        return 302
-    return 200
+    return 200 if kind == "planning" else 302
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from ampcase.audit.models import AuditEvent
 from referrals import services as case_services
@@ -118,8 +119,11 @@ def test_coordinator_of_another_region_cannot_edit(case, syd_coordinator):
 
 def test_nobody_edits_after_submission(stockholm_coordinator):
     case = make_case(CaseState.SUBMITTED)
-    with pytest.raises(PermissionDenied):
+    # The coordinator who edited a moment ago is told what the case is now, not refused.
+    with translation.override("en"), pytest.raises(services.RiskError, match="“Submitted to"):
         services.add_row(case, by=stockholm_coordinator, **ROW)
+    assert not RiskRow.objects.filter(table__case=case).exists()
+    assert not AuditEvent.objects.filter(action="access.denied").exists()
 
 
 @pytest.fixture

@@ -76,11 +76,13 @@ def _expected(persona, kind, name):
     if not visible:
         return 404
     readers = {"stockholm_coordinator", "social_worker", "iom_caseworker", "iom_approver"}
-    editors = {"stockholm_coordinator", "social_worker"} if kind == "preparing" else set()
+    editors = {"stockholm_coordinator", "social_worker"}
     if name in READ:
         return 200 if persona in readers else 403
-    if name == "child-assessment" and kind == "submitted":
-        return 403 if persona in readers else 404
+    if kind == "submitted":
+        # The case has moved on: the risk table page says it is now submitted, whoever asks
+        # (a coordinator's old tab must not read "access denied").
+        return 302
     return 200 if persona in editors else 403
 
 

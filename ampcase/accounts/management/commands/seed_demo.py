@@ -1,15 +1,13 @@
-from importlib import import_module
-
-from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from ampcase import demo as cases
 from ampcase.accounts import demo
 
 
 class Command(BaseCommand):
     help = (
-        "Create the demo organisations and one demo user per role. "
+        "Create the demo organisations, one demo user per role and the demo cases. "
         "Running it again changes nothing."
     )
 
@@ -28,15 +26,5 @@ class Command(BaseCommand):
             )
         orgs, users = demo.seed()
         self.stdout.write(f"Demo data: {orgs} organisations and {users} users created.")
-        # Every other app with a demo module adds its own data, in INSTALLED_APPS order.
-        for app_config in apps.get_app_configs():
-            if app_config.name == "ampcase.accounts":
-                continue
-            try:
-                module = import_module(f"{app_config.name}.demo")
-            except ModuleNotFoundError as error:
-                if error.name != f"{app_config.name}.demo":
-                    raise
-                continue
-            made = module.seed()
-            self.stdout.write(f"Demo data: {made} {app_config.label} records created.")
+        made = cases.seed()
+        self.stdout.write(f"Demo data: {made} cases created.")

@@ -1,0 +1,118 @@
+"""What the case root offers the other apps, in one place.
+
+`referrals` imports none of the apps built on it (risk, reintegration, and later payments and
+follow-up). Each of them adds what it brings to the case here, from its `AppConfig.ready()`:
+
+- `submission_check(label)`: a condition of submission to IOM Finland, shown as a task on the
+  case page (the risk app: a completed risk table, both assessments for every child);
+- `case_link`: a link on the case page (the risk table, the travel plan);
+- `queue`: work queues on the home page ("My work");
+- `event_labels`: the words of the app's timeline entries;
+- `case_withdrawn`: a signal sent inside the withdrawal's transaction, so that an app ends what
+  it had under way for the case (the travel app cancels a journey not yet made).
+
+Referrals registers its own checks, queues and words through the same functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.dispatch import Signal
+
+if TYPE_CHECKING:
+    from .models import Case
+
+
+# Submission conditions (DESIGN.md section 5). A check returns what it finds missing, in
+# words for the coordinator; an empty list means the condition holds.
+
+SubmissionCheck = Callable[["Case"], list[str]]
+
+
+@dataclass(frozen=True)
+class _Check:
+    label: str
+    check: SubmissionCheck
+
+
+_SUBMISSION_CHECKS: list[_Check] = []
+
+
+def submission_check(label) -> Callable[[SubmissionCheck], SubmissionCheck]:
+    """Decorator: add a condition of submission; `label` names it in the case page's tasks."""
+
+    def register(check: SubmissionCheck) -> SubmissionCheck:
+        if all(entry.check is not check for entry in _SUBMISSION_CHECKS):
+            _SUBMISSION_CHECKS.append(_Check(label, check))
+        return check
+
+    return register
+
+
+def submission_checks() -> list[tuple[str, SubmissionCheck]]:
+    """(label, check) of every condition of submission, in the order they were added."""
+    return [(entry.label, entry.check) for entry in _SUBMISSION_CHECKS]
+
+
+# Links on the case page. A link takes (case, user) and returns (url, label), or None when
+# the user has nothing to see there.
+
+CaseLink = Callable[["Case", object], "tuple[str, str] | None"]
+_CASE_LINKS: list[CaseLink] = []
+
+
+def case_link(link: CaseLink) -> CaseLink:
+    if link not in _CASE_LINKS:
+        _CASE_LINKS.append(link)
+    return link
+
+
+def case_links(case: Case, user) -> list[tuple[str, str]]:
+    return [found for link in _CASE_LINKS if (found := link(case, user))]
+
+
+# Work queues on the home page. A source takes the user and returns the `Queue`s that user
+# has (none for a role it does not serve). Each queue is one query with a fixed limit.
+
+
+@dataclass
+class Queue:
+    key: str
+    title: str
+    cases: list
+    empty: str
+
+
+QueueSource = Callable[[object], list[Queue]]
+_QUEUE_SOURCES: list[QueueSource] = []
+
+
+def queue(source: QueueSource) -> QueueSource:
+    if source not in _QUEUE_SOURCES:
+        _QUEUE_SOURCES.append(source)
+    return source
+
+
+def queues_for(user) -> list[Queue]:
+    return [found for source in _QUEUE_SOURCES for found in source(user)]
+
+
+# The words of the timeline ("approved the return"), by audit action.
+
+_EVENT_LABELS: dict[str, str] = {}
+
+
+def event_labels(labels: dict[str, str]) -> None:
+    _EVENT_LABELS.update(labels)
+
+
+def describe(action: str) -> str:
+    """The words for `action`; the action's code if no app gave any."""
+    return str(_EVENT_LABELS.get(action, action))
+
+
+# Sent inside the withdrawal's transaction, with `case` and `by`.
+case_withdrawn = Signal()
