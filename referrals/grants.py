@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django_fsm import can_proceed
 
 from ampcase.accounts import scopes
 
@@ -21,7 +22,6 @@ from .models import (
     FINAL_STATES,
     Case,
     CaseGroupObjectPermission,
-    CaseState,
     CaseUserObjectPermission,
     ConsentPurpose,
     current_consents,
@@ -70,7 +70,8 @@ def desired_grants(case: Case) -> tuple[dict[int, set[str]], dict[int, set[str]]
         groups[iom].add(VIEW)
         if consent.get(ConsentPurpose.IOM_FINLAND):
             groups[iom].add(IDENTITY)
-        if case.state == CaseState.SUBMITTED:
+        # Deciding: while a decision can be taken.
+        if can_proceed(case.approve):
             groups[iom].add(DECIDE)
 
     # The IOM office of the destination country, once the return is approved.

@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from ampcase.accounts.models import Organisation, Region
+from ampcase.lib import fsm
 
 from .permissions import can_decide, can_plan_travel, can_receive, can_work
 
@@ -220,6 +221,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def withdraw(self, on: date, reason: str) -> None:
         self.withdrawn_on = on
         self.withdrawal_reason = reason
+
+
+# The states in which the journey home is still to be made: the case can depart, or arrive.
+JOURNEY_OPEN_STATES = fsm.sources(Case.depart) | fsm.sources(Case.arrive)
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):

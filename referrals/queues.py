@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ampcase.accounts.roles import Role
+from ampcase.lib import fsm
 
 from .grants import cases_for
-from .models import FINAL_STATES, CaseState
+from .models import FINAL_STATES, JOURNEY_OPEN_STATES, Case, CaseState
 from .permissions import DECIDE, STATUS, WORK
 from .registry import Queue
 
@@ -88,7 +89,7 @@ def case_queues(user) -> list[Queue]:
             Queue(
                 "approved",
                 _("Approved cases to plan travel for"),
-                oldest(cases_for(user).filter(state=CaseState.APPROVED)),
+                oldest(cases_for(user).filter(state__in=fsm.sources(Case.depart))),
                 _("No approved cases waiting."),
             ),
         ]
@@ -97,9 +98,7 @@ def case_queues(user) -> list[Queue]:
             Queue(
                 "arrivals",
                 _("Arrivals expected"),
-                oldest(
-                    cases_for(user).filter(state__in=[CaseState.APPROVED, CaseState.IN_TRANSIT])
-                ),
+                oldest(cases_for(user).filter(state__in=JOURNEY_OPEN_STATES)),
                 _("No arrivals expected."),
             )
         )

@@ -4,11 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from ampcase.accounts.roles import Role
 from referrals.grants import cases_for
+from referrals.models import JOURNEY_OPEN_STATES
 from referrals.queues import oldest
 from referrals.registry import Queue
 
 from .models import LIVE_STATES, TravelState
-from .services import JOURNEY_OPEN_STATES
 
 
 def incidents(user) -> list[Queue]:

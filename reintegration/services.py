@@ -14,7 +14,7 @@ from django_fsm import can_proceed
 
 from ampcase.lib import fsm
 from referrals import services as case_services
-from referrals.models import Case, Person
+from referrals.models import JOURNEY_OPEN_STATES, Case, Person
 
 from . import permissions
 from .models import LIVE_STATES, FlightSegment, TravelDocument, TravelPlan
@@ -24,9 +24,7 @@ class TravelError(case_services.CaseError):
     pass
 
 
-# The case states in which the journey home is still to be made (the case can depart, or
-# arrive), and those in which one is or was made (once arrived, too).
-JOURNEY_OPEN_STATES = fsm.sources(Case.depart) | fsm.sources(Case.arrive)
+# The case states in which a journey is to be made or was made (once arrived, too).
 JOURNEY_STATES = JOURNEY_OPEN_STATES | fsm.targets(Case.arrive)
 
 PLAN_FIELDS = ("escort_needed", "escort", "reception", "onward_transport", "notes")

@@ -4,9 +4,9 @@ written out by hand."""
 import pytest
 
 from ampcase.lib import fsm
-from referrals.models import Case, CaseState
+from referrals.models import JOURNEY_OPEN_STATES, Case, CaseState
 from reintegration.models import TravelPlan, TravelState
-from reintegration.services import JOURNEY_OPEN_STATES, JOURNEY_STATES
+from reintegration.services import JOURNEY_STATES
 from risk.permissions import EDITABLE_STATES
 
 S = CaseState
@@ -47,9 +47,9 @@ def test_upstream_stops_at_the_transitions_own_target():
 
 
 def test_state_sets_of_the_apps_are_read_off_the_graph():
-    assert EDITABLE_STATES == {S.REFERRED, S.SCREENING, S.PREPARING}
-    assert JOURNEY_OPEN_STATES == {S.APPROVED, S.IN_TRANSIT}
-    assert JOURNEY_STATES == {S.APPROVED, S.IN_TRANSIT, S.REINTEGRATION}
+    assert {S.REFERRED, S.SCREENING, S.PREPARING} == EDITABLE_STATES
+    assert {S.APPROVED, S.IN_TRANSIT} == JOURNEY_OPEN_STATES
+    assert {S.APPROVED, S.IN_TRANSIT, S.REINTEGRATION} == JOURNEY_STATES
 
 
 def test_something_that_is_not_a_transition_is_refused():
