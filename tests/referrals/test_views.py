@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -120,11 +121,27 @@ def test_case_list_filters_by_state_and_search(coordinator_client):
     assert [c.pk for c in page.context["page"]] == [wanted.pk]
 
 
-def test_case_list_filters_by_age_group(coordinator_client):
-    minor = make_case(date_of_birth=dt.date.today().replace(year=dt.date.today().year - 16))
-    make_case(date_of_birth=dt.date(1980, 1, 1))
-    page = coordinator_client.get(reverse("referrals:cases"), {"age_group": "minor"})
-    assert [c.pk for c in page.context["page"]] == [minor.pk]
+# 23 November 2026: whoever was born on 23 November 2008 turned 18 today.
+EIGHTEENTH_BIRTHDAY = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
+
+
+def _listed_by_age_group(coordinator, age_group: str) -> list[str]:
+    """The given names on the case list filtered by `age_group`, on the eighteenth birthday
+    of Vera (born 23 November 2008) and the day before Mira's (born 24 November 2008)."""
+    with time_machine.travel(EIGHTEENTH_BIRTHDAY, tick=False):
+        make_case(given_name="Vera", date_of_birth=dt.date(2008, 11, 23))
+        make_case(given_name="Mira", date_of_birth=dt.date(2008, 11, 24))
+        client = sign_in(Client(), coordinator)
+        page = client.get(reverse("referrals:cases"), {"age_group": age_group})
+    return [case.given_name for case in page.context["page"]]
+
+
+def test_case_list_of_minors_leaves_out_who_turned_18_today(stockholm_coordinator):
+    assert _listed_by_age_group(stockholm_coordinator, "minor") == ["Mira"]
+
+
+def test_case_list_of_adults_leaves_out_who_turns_18_tomorrow(stockholm_coordinator):
+    assert _listed_by_age_group(stockholm_coordinator, "adult") == ["Vera"]
 
 
 def test_case_of_another_region_is_a_404_like_a_missing_case(syd_coordinator):
@@ -418,14 +435,14 @@ def test_adult_cutoff_handles_leap_days(today, cutoff):
 
 
 def test_age_group_filter_works_on_a_leap_day(stockholm_coordinator):
-    import time_machine
-
     with time_machine.travel(dt.datetime(2028, 2, 29, 12, tzinfo=dt.UTC)):
-        make_case(date_of_birth=dt.date(2015, 1, 1))
+        # Born on 28 February 2010: 18 today, as there is no 29 February 2010.
+        make_case(given_name="Vera", date_of_birth=dt.date(2010, 2, 28))
+        make_case(given_name="Mira", date_of_birth=dt.date(2010, 3, 1))
         client = sign_in(Client(), stockholm_coordinator)
         page = client.get(reverse("referrals:cases"), {"age_group": "minor"})
     assert page.status_code == 200
-    assert len(page.context["page"]) == 1
+    assert [case.given_name for case in page.context["page"]] == ["Mira"]
 
 
 def test_opening_a_form_with_personal_data_is_audited(coordinator_client, stockholm_coordinator):
