@@ -250,21 +250,38 @@ def test_fields_the_form_does_not_offer_cannot_be_posted(coordinator_client, syd
 def test_transition_the_state_does_not_allow_changes_nothing(coordinator_client):
     case = make_case(CaseState.PREPARING)
     response = coordinator_client.post(
-        reverse("referrals:start-screening", args=[case.uuid]), follow=True
+        reverse("referrals:start-screening", args=[case.uuid]),
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     case.refresh_from_db()
     assert case.state == CaseState.PREPARING
-    assert "Reload the page" in response.content.decode() or "Ladda om" in response.content.decode()
+    assert [str(message) for message in response.context["messages"]] == [
+        "The case is now “Preparing application”, so this cannot be done. Reload the page to "
+        "see what changed."
+    ]
+
+
+MISSING_FOR_SUBMISSION = [
+    "The eligibility screening has not been passed.",
+    "There is no consent to share the case with IOM Finland.",
+    "The application has not been filled in.",
+    "The risk table has not been completed.",
+]
 
 
 def test_refused_submission_lists_what_is_missing(coordinator_client):
     case = make_case(CaseState.PREPARING)
-    page = coordinator_client.get(reverse("referrals:submit", args=[case.uuid]))
-    assert len(page.context["problems"]) == 4
-    response = coordinator_client.post(reverse("referrals:submit", args=[case.uuid]), follow=True)
+    url = reverse("referrals:submit", args=[case.uuid])
+    page = coordinator_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert [str(problem) for problem in page.context["problems"]] == MISSING_FOR_SUBMISSION
+    response = coordinator_client.post(url, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     case.refresh_from_db()
     assert case.state == CaseState.PREPARING
-    assert len(list(response.context["messages"])) == 5
+    assert [str(message) for message in response.context["messages"]] == [
+        "The case cannot be submitted yet.",
+        *MISSING_FOR_SUBMISSION,
+    ]
 
 
 def test_coordinator_submits_a_complete_case(coordinator_client):
@@ -410,15 +427,29 @@ def test_trafficking_screening_needs_a_form_of_exploitation(coordinator_client):
     assert case.eligibility.exploitation == ["begging", "sexual"]
 
 
+def _tasks(client, case) -> list[tuple[str, list[str]]]:
+    page = client.get(reverse("referrals:case", args=[case.uuid]), HTTP_ACCEPT_LANGUAGE="en")
+    return [(str(label), [str(m) for m in missing]) for label, missing in page.context["tasks"]]
+
+
+TASKS = [
+    "Eligibility screening",
+    "Consent to share with IOM Finland",
+    "Application signed, with interpreter, and uploaded",
+    "Risk table completed, and both assessments for every child",
+]
+
+
 def test_case_page_lists_what_submission_still_needs(coordinator_client):
     case = make_case(CaseState.PREPARING)
-    page = coordinator_client.get(reverse("referrals:case", args=[case.uuid]))
-    tasks = page.context["tasks"]
-    assert len(tasks) == 4
-    assert all(missing for _label, missing in tasks)
+    assert _tasks(coordinator_client, case) == [
+        (task, [missing]) for task, missing in zip(TASKS, MISSING_FOR_SUBMISSION, strict=True)
+    ]
+
+
+def test_case_page_shows_every_task_done_for_a_complete_case(coordinator_client):
     ready = make_ready_to_submit(make_case(CaseState.PREPARING))
-    page = coordinator_client.get(reverse("referrals:case", args=[ready.uuid]))
-    assert not any(missing for _label, missing in page.context["tasks"])
+    assert _tasks(coordinator_client, ready) == [(task, []) for task in TASKS]
 
 
 @pytest.mark.parametrize(
