@@ -14,7 +14,7 @@ from ampcase.audit.models import AuditEvent
 from referrals import services
 from referrals.models import Case, CaseState, Person
 from tests.conftest import sign_in
-from tests.factories import add_consent, make_case, make_document, make_ready_to_submit, region
+from tests.factories import make_case, make_document, make_ready_to_submit, region
 
 pytestmark = pytest.mark.django_db
 
@@ -372,11 +372,20 @@ def test_iom_without_consent_cannot_download_the_application(stockholm_coordinat
     assert client.get(reverse("referrals:application-pdf", args=[case.uuid])).status_code == 403
 
 
-def test_add_consent_helper_gives_iom_identity_after_submission(iom_caseworker):
+def test_iom_sees_the_name_on_a_submitted_case_once_consent_is_recorded(
+    stockholm_coordinator, iom_caseworker
+):
     case = make_case(CaseState.SUBMITTED)
     client = sign_in(Client(), iom_caseworker)
     assert "Åsa" not in client.get(reverse("referrals:case", args=[case.uuid])).content.decode()
-    add_consent(case)
+    services.record_consent(
+        case,
+        by=stockholm_coordinator,
+        purpose="iom_finland",
+        given=True,
+        decided_on=dt.date(2026, 11, 20),
+        method="written",
+    )
     assert "Åsa" in client.get(reverse("referrals:case", args=[case.uuid])).content.decode()
 
 
