@@ -9,7 +9,7 @@ from ampcase import audit
 from ampcase.accounts.roles import Role
 from ampcase.audit.models import AuditEvent
 from tests.conftest import sign_in
-from tests.factories import AuditEventFactory, OrganisationFactory, make_user
+from tests.factories import AuditEventFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -196,7 +196,3 @@ def _group_id(role):
     from django.contrib.auth.models import Group
 
     return Group.objects.get(name=role).pk
-
-
-def test_make_user_helper_gives_the_role():
-    assert make_user(Role.SOCIAL_WORKER).roles == {Role.SOCIAL_WORKER}

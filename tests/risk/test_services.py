@@ -13,7 +13,7 @@ from referrals.models import Case, CaseState, Person
 from risk import services
 from risk.models import ChildAssessment, RiskRow, RiskTable, TableState
 from risk.scale import Level
-from tests.factories import make_case, make_ready_to_submit, make_risk_table, sample_pdf
+from tests.factories import make_case, make_ready_to_submit, sample_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -234,8 +234,3 @@ def test_submission_waits_for_every_childs_assessments(stockholm_coordinator, se
         child, by=stockholm_coordinator, best_interests=sample_pdf(), **ASSESSMENT
     )
     assert case_services.submit_case(case, by=stockholm_coordinator).state == CaseState.SUBMITTED
-
-
-def test_factory_table_levels(case):
-    table = make_risk_table(case, completed=True, rows=[(1, 1), (4, 4)])
-    assert {row.level for row in table.rows.all()} == {Level.LOW, Level.HIGH}
