@@ -11,6 +11,8 @@ import time_machine
 from django.conf import settings as django_settings
 from django.urls import reverse
 
+from tests.factories import PASSWORD, TOTPDeviceFactory
+
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
     "PATH": os.environ.get("PATH", ""),
@@ -67,8 +69,27 @@ def test_migrations_can_be_checked_without_a_secret_key():
     assert "No changes detected" in result.stdout
 
 
-def test_debug_is_off_unless_asked_for():
-    assert django_settings.DEBUG is False
+def _debug_setting(**variables) -> str:
+    """DEBUG as the settings read it from an environment of production's plus `variables`."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        cwd=ROOT,
+        env={**PRODUCTION_ENV, **variables},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_debug_is_off_without_a_debug_variable():
+    assert "DEBUG" not in PRODUCTION_ENV
+    assert _debug_setting() == "False"
+
+
+def test_debug_is_on_when_asked_for():
+    assert _debug_setting(DEBUG="true") == "True"
 
 
 @pytest.mark.django_db
@@ -100,11 +121,23 @@ def test_https_is_enforced_with_hsts(client, settings):
 
 
 @pytest.mark.django_db
-def test_session_cookie_is_secure_and_short_lived(client, settings):
+def test_session_cookie_is_sent_over_https_only_and_hidden_from_scripts(client, coordinator):
+    TOTPDeviceFactory(user=coordinator)
+    # The password step keeps the pending sign-in in the session: the response sets its cookie.
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": coordinator.username, "password": PASSWORD},
+        secure=True,
+    )
+    assert response["Location"] == reverse("accounts:verify")
+    cookie = response.cookies[django_settings.SESSION_COOKIE_NAME]
+    assert (cookie["secure"], cookie["httponly"], cookie["samesite"]) == (True, True, "Lax")
+
+
+@pytest.mark.django_db
+def test_csrf_cookie_is_sent_over_https_only(client):
     response = client.get(reverse("accounts:login"), secure=True)
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
-    cookie = response.cookies[settings.CSRF_COOKIE_NAME]
-    assert cookie["secure"]
+    assert response.cookies[django_settings.CSRF_COOKIE_NAME]["secure"] is True
 
 
 @pytest.mark.django_db

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from ampcase.accounts.models import Organisation, OrganisationKind, Region, User
 from ampcase.accounts.roles import ROLE_ORGANISATION_KINDS, ROLE_PERMISSIONS, Role
-from tests.factories import OrganisationFactory, make_user, region
+from tests.factories import make_user, region
 
 pytestmark = pytest.mark.django_db
 
@@ -96,8 +96,3 @@ def test_roles_are_read_from_groups():
     assert user.roles == {Role.IOM_CASEWORKER}
     assert user.has_role(Role.IOM_CASEWORKER)
     assert not user.has_role(Role.IOM_APPROVER)
-
-
-def test_factory_fits_organisation_to_role():
-    assert make_user(Role.COUNTRY_OFFICE).organisation.country == "NG"
-    assert OrganisationFactory(kind=OrganisationKind.SOCIAL_SERVICES).region is not None

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,7 +14,7 @@ from ampcase.audit.models import AuditEvent
 from referrals import services
 from referrals.models import Case, CaseState, Person
 from tests.conftest import sign_in
-from tests.factories import add_consent, make_case, make_document, make_ready_to_submit, region
+from tests.factories import make_case, make_document, make_ready_to_submit, region
 
 pytestmark = pytest.mark.django_db
 
@@ -120,11 +121,27 @@ def test_case_list_filters_by_state_and_search(coordinator_client):
     assert [c.pk for c in page.context["page"]] == [wanted.pk]
 
 
-def test_case_list_filters_by_age_group(coordinator_client):
-    minor = make_case(date_of_birth=dt.date.today().replace(year=dt.date.today().year - 16))
-    make_case(date_of_birth=dt.date(1980, 1, 1))
-    page = coordinator_client.get(reverse("referrals:cases"), {"age_group": "minor"})
-    assert [c.pk for c in page.context["page"]] == [minor.pk]
+# 23 November 2026: whoever was born on 23 November 2008 turned 18 today.
+EIGHTEENTH_BIRTHDAY = dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC)
+
+
+def _listed_by_age_group(coordinator, age_group: str) -> list[str]:
+    """The given names on the case list filtered by `age_group`, on the eighteenth birthday
+    of Vera (born 23 November 2008) and the day before Mira's (born 24 November 2008)."""
+    with time_machine.travel(EIGHTEENTH_BIRTHDAY, tick=False):
+        make_case(given_name="Vera", date_of_birth=dt.date(2008, 11, 23))
+        make_case(given_name="Mira", date_of_birth=dt.date(2008, 11, 24))
+        client = sign_in(Client(), coordinator)
+        page = client.get(reverse("referrals:cases"), {"age_group": age_group})
+    return [case.given_name for case in page.context["page"]]
+
+
+def test_case_list_of_minors_leaves_out_who_turned_18_today(stockholm_coordinator):
+    assert _listed_by_age_group(stockholm_coordinator, "minor") == ["Mira"]
+
+
+def test_case_list_of_adults_leaves_out_who_turns_18_tomorrow(stockholm_coordinator):
+    assert _listed_by_age_group(stockholm_coordinator, "adult") == ["Vera"]
 
 
 def test_case_of_another_region_is_a_404_like_a_missing_case(syd_coordinator):
@@ -233,21 +250,38 @@ def test_fields_the_form_does_not_offer_cannot_be_posted(coordinator_client, syd
 def test_transition_the_state_does_not_allow_changes_nothing(coordinator_client):
     case = make_case(CaseState.PREPARING)
     response = coordinator_client.post(
-        reverse("referrals:start-screening", args=[case.uuid]), follow=True
+        reverse("referrals:start-screening", args=[case.uuid]),
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     case.refresh_from_db()
     assert case.state == CaseState.PREPARING
-    assert "Reload the page" in response.content.decode() or "Ladda om" in response.content.decode()
+    assert [str(message) for message in response.context["messages"]] == [
+        "The case is now “Preparing application”, so this cannot be done. Reload the page to "
+        "see what changed."
+    ]
+
+
+MISSING_FOR_SUBMISSION = [
+    "The eligibility screening has not been passed.",
+    "There is no consent to share the case with IOM Finland.",
+    "The application has not been filled in.",
+    "The risk table has not been completed.",
+]
 
 
 def test_refused_submission_lists_what_is_missing(coordinator_client):
     case = make_case(CaseState.PREPARING)
-    page = coordinator_client.get(reverse("referrals:submit", args=[case.uuid]))
-    assert len(page.context["problems"]) == 4
-    response = coordinator_client.post(reverse("referrals:submit", args=[case.uuid]), follow=True)
+    url = reverse("referrals:submit", args=[case.uuid])
+    page = coordinator_client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert [str(problem) for problem in page.context["problems"]] == MISSING_FOR_SUBMISSION
+    response = coordinator_client.post(url, follow=True, HTTP_ACCEPT_LANGUAGE="en")
     case.refresh_from_db()
     assert case.state == CaseState.PREPARING
-    assert len(list(response.context["messages"])) == 5
+    assert [str(message) for message in response.context["messages"]] == [
+        "The case cannot be submitted yet.",
+        *MISSING_FOR_SUBMISSION,
+    ]
 
 
 def test_coordinator_submits_a_complete_case(coordinator_client):
@@ -338,11 +372,20 @@ def test_iom_without_consent_cannot_download_the_application(stockholm_coordinat
     assert client.get(reverse("referrals:application-pdf", args=[case.uuid])).status_code == 403
 
 
-def test_add_consent_helper_gives_iom_identity_after_submission(iom_caseworker):
+def test_iom_sees_the_name_on_a_submitted_case_once_consent_is_recorded(
+    stockholm_coordinator, iom_caseworker
+):
     case = make_case(CaseState.SUBMITTED)
     client = sign_in(Client(), iom_caseworker)
     assert "Åsa" not in client.get(reverse("referrals:case", args=[case.uuid])).content.decode()
-    add_consent(case)
+    services.record_consent(
+        case,
+        by=stockholm_coordinator,
+        purpose="iom_finland",
+        given=True,
+        decided_on=dt.date(2026, 11, 20),
+        method="written",
+    )
     assert "Åsa" in client.get(reverse("referrals:case", args=[case.uuid])).content.decode()
 
 
@@ -393,15 +436,29 @@ def test_trafficking_screening_needs_a_form_of_exploitation(coordinator_client):
     assert case.eligibility.exploitation == ["begging", "sexual"]
 
 
+def _tasks(client, case) -> list[tuple[str, list[str]]]:
+    page = client.get(reverse("referrals:case", args=[case.uuid]), HTTP_ACCEPT_LANGUAGE="en")
+    return [(str(label), [str(m) for m in missing]) for label, missing in page.context["tasks"]]
+
+
+TASKS = [
+    "Eligibility screening",
+    "Consent to share with IOM Finland",
+    "Application signed, with interpreter, and uploaded",
+    "Risk table completed, and both assessments for every child",
+]
+
+
 def test_case_page_lists_what_submission_still_needs(coordinator_client):
     case = make_case(CaseState.PREPARING)
-    page = coordinator_client.get(reverse("referrals:case", args=[case.uuid]))
-    tasks = page.context["tasks"]
-    assert len(tasks) == 4
-    assert all(missing for _label, missing in tasks)
+    assert _tasks(coordinator_client, case) == [
+        (task, [missing]) for task, missing in zip(TASKS, MISSING_FOR_SUBMISSION, strict=True)
+    ]
+
+
+def test_case_page_shows_every_task_done_for_a_complete_case(coordinator_client):
     ready = make_ready_to_submit(make_case(CaseState.PREPARING))
-    page = coordinator_client.get(reverse("referrals:case", args=[ready.uuid]))
-    assert not any(missing for _label, missing in page.context["tasks"])
+    assert _tasks(coordinator_client, ready) == [(task, []) for task in TASKS]
 
 
 @pytest.mark.parametrize(
@@ -418,14 +475,14 @@ def test_adult_cutoff_handles_leap_days(today, cutoff):
 
 
 def test_age_group_filter_works_on_a_leap_day(stockholm_coordinator):
-    import time_machine
-
     with time_machine.travel(dt.datetime(2028, 2, 29, 12, tzinfo=dt.UTC)):
-        make_case(date_of_birth=dt.date(2015, 1, 1))
+        # Born on 28 February 2010: 18 today, as there is no 29 February 2010.
+        make_case(given_name="Vera", date_of_birth=dt.date(2010, 2, 28))
+        make_case(given_name="Mira", date_of_birth=dt.date(2010, 3, 1))
         client = sign_in(Client(), stockholm_coordinator)
         page = client.get(reverse("referrals:cases"), {"age_group": "minor"})
     assert page.status_code == 200
-    assert len(page.context["page"]) == 1
+    assert [case.given_name for case in page.context["page"]] == ["Mira"]
 
 
 def test_opening_a_form_with_personal_data_is_audited(coordinator_client, stockholm_coordinator):

@@ -565,6 +565,6 @@ def test_every_error_summary_link_leads_to_its_field(iom_caseworker):
     page = client.post(url, {"csrfmiddlewaretoken": "x"}).content.decode()
     targets = re.findall(r'<div class="error-summary".*?</div>', page, re.S)[0]
     links = re.findall(r'href="#([^"]*)"', targets)
-    assert len(links) == 3  # kind of document, number, valid until
-    for target in links:
-        assert target and f'id="{target}"' in page, target
+    assert links == ["id_kind", "id_number", "id_valid_until"]
+    elements = [re.search(rf'<(\w+)[^>]*\bid="{target}"', page).group(1) for target in links]
+    assert elements == ["fieldset", "input", "input"]
