@@ -13,9 +13,11 @@ class ReintegrationConfig(AppConfig):
         # returnee withdraws.
         from referrals import registry
 
-        from . import queues, services, views
+        from . import queues
+        from .services import travel
+        from .views import travel as travel_views
 
-        registry.case_link(views.case_link)
+        registry.case_link(travel_views.case_link)
         registry.event_labels(
             {
                 "travel.planned": _("started a travel plan"),
@@ -34,5 +36,5 @@ class ReintegrationConfig(AppConfig):
         )
         registry.queue(queues.incidents)
         registry.case_withdrawn.connect(
-            services.cancel_on_withdrawal, dispatch_uid="travel-withdrawal"
+            travel.cancel_on_withdrawal, dispatch_uid="travel-withdrawal"
         )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from referrals.models import Case, CaseState
 
-from . import services
+from .services import travel as services
 
 # By destination: (flight, from, to, departure and arrival as (hour, minute), assistance at
 # the arrival airport). Stockholm to Lagos through Amsterdam; to Bucharest direct.

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from referrals.forms import DateInput
 
 from .models import FlightSegment, TravelDocument, TravelPlan
-from .services import FLIGHT_FIELDS, PLAN_FIELDS
+from .services.travel import FLIGHT_FIELDS, PLAN_FIELDS
 
 
 class TimeInput(forms.TimeInput):

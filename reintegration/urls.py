@@ -2,7 +2,7 @@ from django.urls import path
 
 from referrals.kit import step_urls
 
-from . import views
+from .views import travel as views
 
 app_name = "reintegration"
 

@@ -104,7 +104,7 @@ def test_demo_cases_that_were_submitted_have_a_completed_risk_table():
 def test_demo_journeys_match_their_cases_and_the_planned_one_shows_what_is_missing():
     from referrals.models import Case, CaseState
     from reintegration.models import TravelState
-    from reintegration.services import booking_problems
+    from reintegration.services.travel import booking_problems
 
     call_command("seed_demo", "--force")
     states = {

@@ -6,7 +6,7 @@ import pytest
 from ampcase.lib import fsm
 from referrals.models import JOURNEY_OPEN_STATES, Case, CaseState
 from reintegration.models import TravelPlan, TravelState
-from reintegration.services import JOURNEY_STATES
+from reintegration.services.travel import JOURNEY_STATES
 from risk.permissions import EDITABLE_STATES
 
 S = CaseState

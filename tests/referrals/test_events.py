@@ -25,7 +25,7 @@ WRITTEN = re.compile(
 def _actions_written_by_services() -> set[str]:
     found = set()
     for app in ("referrals", "risk", "reintegration"):
-        for path in (ROOT / app).glob("services.py"):
+        for path in [*(ROOT / app).glob("services.py"), *(ROOT / app).glob("services/*.py")]:
             found |= set(WRITTEN.findall(path.read_text()))
     return found
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from ampcase.accounts.roles import Role
 from referrals import services as case_services
 from referrals.models import Case, CaseState
-from reintegration import services
 from reintegration.models import TravelPlan, TravelState
+from reintegration.services import travel as services
 from tests.factories import add_consent, make_case, make_travel_plan, make_user
 from tests.referrals.test_concurrency import Outcome, events, load_case, run_together
 

@@ -11,8 +11,8 @@ from django.utils import timezone, translation
 from ampcase.audit.models import AuditEvent
 from referrals import services as case_services
 from referrals.models import Case, CaseEvent, CaseState, ConsentPurpose, Person
-from reintegration import services
 from reintegration.models import FlightSegment, TravelDocument, TravelPlan, TravelState
+from reintegration.services import travel as services
 from tests.factories import add_consent, make_case, make_ready_to_submit, make_travel_plan
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,8 @@ from pypdf import PdfReader
 from ampcase.audit.models import AuditEvent
 from referrals.grants import sync_case_permissions
 from referrals.models import Case, CaseState, ConsentPurpose, Person
-from reintegration import services
 from reintegration.models import FlightSegment, TravelDocument, TravelPlan
+from reintegration.services import travel as services
 from tests.conftest import PERSONAS, sign_in
 from tests.factories import add_consent, make_case, make_ready_to_submit, make_travel_plan
 

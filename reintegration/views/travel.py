@@ -17,9 +17,10 @@ from referrals.forms import ReasonForm
 from referrals.kit import Back, Step, case_page, form_page, get_case, pdf_language, step_actions
 from referrals.models import Application, Case, Person
 
-from . import permissions, services
-from .forms import FlightForm, TravelDocumentForm, TravelPlanForm
-from .models import FlightSegment, TravelPlan
+from .. import permissions
+from ..forms import FlightForm, TravelDocumentForm, TravelPlanForm
+from ..models import FlightSegment, TravelPlan
+from ..services import travel as services
 
 
 def case_link(case: Case, user) -> tuple[str, str] | None:

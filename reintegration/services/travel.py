@@ -16,8 +16,8 @@ from ampcase.lib import fsm
 from referrals import services as case_services
 from referrals.models import JOURNEY_OPEN_STATES, Case, Person
 
-from . import permissions
-from .models import LIVE_STATES, FlightSegment, TravelDocument, TravelPlan
+from .. import permissions
+from ..models import LIVE_STATES, FlightSegment, TravelDocument, TravelPlan
 
 
 class TravelError(case_services.CaseError):

@@ -1,0 +1,1 @@
+"""The reintegration app's services, one module per subject: `travel` (the journey home)."""
