@@ -254,6 +254,14 @@ class CaseFilterForm(forms.Form):
         self.fields["country"].choices = [("", _("All")), *countries]
 
 
+# Receipts and vouchers belong to a payment and are added there, not as loose documents.
+UPLOADED_KINDS = [
+    (kind, label)
+    for kind, label in Document.Kind.choices
+    if kind not in {Document.Kind.RECEIPT, Document.Kind.VOUCHER}
+]
+
+
 class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of document"), choices=Document.Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=UPLOADED_KINDS)
     file = DocumentField(label=_("File"))

@@ -528,6 +528,8 @@ class Document(models.Model):
         SIGNED_APPLICATION = "signed_application", _("Signed application")
         CONSENT_FORM = "consent_form", _("Consent form")
         BEST_INTERESTS = "best_interests", _("Best-interests assessment")
+        RECEIPT = "receipt", _("Receipt or invoice")
+        VOUCHER = "voucher", _("Payment voucher")
         OTHER = "other", _("Other document")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")

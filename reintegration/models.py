@@ -7,6 +7,7 @@ is live (not cancelled and not ended by an incident), which the database guarant
 """
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -14,11 +15,19 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from django_countries.fields import CountryField
 from django_fsm import ConcurrentTransitionMixin, FSMField, can_proceed, transition
 
 from referrals.models import Case, Person
 
-from .permissions import can_cancel, can_change_plan, can_record_arrival
+from .permissions import (
+    can_ask_payment,
+    can_cancel,
+    can_change_plan,
+    can_decide_payment,
+    can_pay_out,
+    can_record_arrival,
+)
 
 
 class TravelState(models.TextChoices):
@@ -231,3 +240,490 @@ class FlightSegment(models.Model):
                 name="flight_goes_somewhere",
             ),
         ]
+
+
+# Reintegration support (DESIGN.md section 7): the programme's rates, the returnee's plan,
+# what each beneficiary is entitled to, the providers, and the payments.
+
+
+class Category(models.TextChoices):
+    SUBSISTENCE = "subsistence", _("Monthly subsistence")
+    GRANT = "grant", _("Reintegration grant")
+    MEDICAL = "medical", _("Medical")
+
+
+class ProgrammePeriod(models.Model):
+    """A period of the programme and its rates. A case takes the rates of the period it
+    arrived in: a new period is new rows, and never changes what older cases were given."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    starts_on = models.DateField(_("starts on"), unique=True)
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    child_share = models.DecimalField(
+        _("share of an accompanying child"),
+        max_digits=3,
+        decimal_places=2,
+        help_text=_("Of each category's amount, when granted for the child: 0.50 is 50 %."),
+    )
+
+    class Meta:
+        ordering = ["-starts_on"]
+        verbose_name = _("programme period")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=models.F("starts_on")),
+                name="period_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(child_share__gte=0, child_share__lte=1),
+                name="period_child_share_is_a_share",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def on(cls, day) -> "ProgrammePeriod | None":
+        """The period that `day` falls in."""
+        return (
+            cls.objects.filter(starts_on__lte=day)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+            .order_by("-starts_on")
+            .first()
+        )
+
+
+class Rate(models.Model):
+    """What an adult may receive in one category in a period: for subsistence, `amount` a
+    month for `months` months after arrival."""
+
+    period = models.ForeignKey(ProgrammePeriod, on_delete=models.PROTECT, related_name="rates")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    amount = models.DecimalField(_("amount (USD)"), max_digits=12, decimal_places=2)
+    months = models.PositiveSmallIntegerField(_("months"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["period", "category"]
+        verbose_name = _("rate")
+        constraints = [
+            models.UniqueConstraint(fields=["period", "category"], name="one_rate_per_category"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="rate_is_positive"),
+            models.CheckConstraint(
+                condition=Q(category=Category.SUBSISTENCE, months__gte=1)
+                | (~Q(category=Category.SUBSISTENCE) & Q(months__isnull=True)),
+                name="rate_months_for_subsistence_only",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=Category.values), name="rate_category_is_known"
+            ),
+        ]
+
+
+class SupportService(models.TextChoices):
+    HOUSING = "housing", _("Shelter or housing")
+    PSYCHOSOCIAL = "psychosocial", _("Psychosocial care")
+    REHABILITATION = "rehabilitation", _("Rehabilitation")
+    EDUCATION = "education", _("Education")
+    VOCATIONAL = "vocational", _("Vocational training")
+    INTERNSHIP = "internship", _("Internship")
+    BUSINESS = "business", _("Small business")
+
+
+class ReintegrationPlan(models.Model):
+    """The returnee's reintegration plan, opened when the returnee arrives (which fixes the
+    programme period whose rates the case takes, and from when the months count)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="support_plan")
+    period = models.ForeignKey(ProgrammePeriod, on_delete=models.PROTECT, related_name="+")
+    arrived_on = models.DateField(_("arrived on"))
+    needs_and_goals = models.TextField(_("needs and goals"), max_length=4000, blank=True)
+    services = models.JSONField(_("services chosen"), default=list, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("reintegration plan")
+
+    def get_services_display(self) -> list[str]:
+        labels = dict(SupportService.choices)
+        return [str(labels[value]) for value in self.services if value in labels]
+
+
+class ChildShare(models.Model):
+    """Whether an accompanying child's share of one category is granted: decided case by
+    case, with who decided and why."""
+
+    plan = models.ForeignKey(ReintegrationPlan, on_delete=models.CASCADE, related_name="shares")
+    child = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    granted = models.BooleanField(_("granted"))
+    reason = models.TextField(_("why"), max_length=2000)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["child_id", "category"]
+        verbose_name = _("child's share")
+        constraints = [
+            models.UniqueConstraint(fields=["child", "category"], name="one_share_per_category"),
+            models.CheckConstraint(condition=~Q(reason=""), name="child_share_has_reason"),
+        ]
+
+
+class Entitlement(models.Model):
+    """What one beneficiary may receive in one category (for subsistence: in one month after
+    arrival), and how much of it the payments that are not rejected or cancelled commit. The
+    payment services lock this row: the database refuses to commit more than the cap, even
+    if two people ask at the same moment."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="entitlements")
+    beneficiary = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    month = models.PositiveSmallIntegerField(_("month after arrival"), null=True, blank=True)
+    cap = models.DecimalField(_("entitlement (USD)"), max_digits=12, decimal_places=2)
+    committed = models.DecimalField(
+        _("committed (USD)"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+
+    class Meta:
+        ordering = ["beneficiary_id", "category", "month"]
+        verbose_name = _("entitlement")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary", "category", "month"],
+                nulls_distinct=False,
+                name="one_entitlement_per_category_and_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(committed__gte=0) & Q(committed__lte=models.F("cap")),
+                name="entitlement_never_overspent",
+            ),
+            models.CheckConstraint(
+                condition=Q(category=Category.SUBSISTENCE, month__gte=1)
+                | (~Q(category=Category.SUBSISTENCE) & Q(month__isnull=True)),
+                name="entitlement_month_for_subsistence_only",
+            ),
+        ]
+
+    @property
+    def free(self) -> Decimal:
+        return self.cap - self.committed
+
+
+class ProviderKind(models.TextChoices):
+    CLINIC = "clinic", _("Clinic")
+    SCHOOL = "school", _("School")
+    TRAINING = "training", _("Training centre")
+    LANDLORD = "landlord", _("Landlord")
+    SUPPLIER = "supplier", _("Supplier")
+
+
+class Provider(models.Model):
+    """A provider in a destination country, paid directly for services or goods."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    country = CountryField(_("country"))
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=ProviderKind.choices)
+    contact = models.TextField(
+        _("address and contact"), max_length=1000, blank=True, help_text=_("How to reach them.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["country", "name"]
+        verbose_name = _("provider")
+        constraints = [
+            models.UniqueConstraint(fields=["country", "name"], name="provider_name_per_country"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contract(models.Model):
+    """What a provider delivers, for how long, up to how much. Payments to the provider under
+    the contract never commit more than its ceiling."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="contracts")
+    what = models.CharField(_("what"), max_length=200)
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+    ceiling = models.DecimalField(_("ceiling (USD)"), max_digits=12, decimal_places=2)
+    committed = models.DecimalField(
+        _("committed (USD)"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["provider", "-starts_on"]
+        verbose_name = _("contract")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="contract_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(ceiling__gt=0), name="contract_ceiling_positive"),
+            models.CheckConstraint(
+                condition=Q(committed__gte=0) & Q(committed__lte=models.F("ceiling")),
+                name="contract_never_overspent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider.name}: {self.what}"
+
+
+class PaymentState(models.TextChoices):
+    REQUESTED = "requested", pgettext_lazy("payment state", "Requested")
+    APPROVED = "approved", pgettext_lazy("payment state", "Approved")
+    REJECTED = "rejected", pgettext_lazy("payment state", "Rejected")
+    DISBURSED = "disbursed", pgettext_lazy("payment state", "Disbursed")
+    CANCELLED = "cancelled", pgettext_lazy("payment state", "Cancelled")
+    RECONCILED = "reconciled", pgettext_lazy("payment state", "Reconciled")
+
+
+class Payee(models.TextChoices):
+    RETURNEE = "returnee", _("The returnee")
+    PROVIDER = "provider", _("A provider")
+    REIMBURSEMENT = "reimbursement", _("Reimbursement against a receipt")
+
+
+class Method(models.TextChoices):
+    CASH = "cash", _("Cash at the IOM office")
+    BANK = "bank", _("Bank transfer")
+    DIRECT = "direct", _("Direct to the provider")
+
+
+P = PaymentState
+# Payments that commit their amount to the budget: all but the rejected and the cancelled.
+NOT_COMMITTED = [P.REJECTED, P.CANCELLED]
+# The state a payment is in once its money has left the office.
+PAID = [P.DISBURSED, P.RECONCILED]
+
+
+class Payment(ConcurrentTransitionMixin, models.Model):
+    """A payment of reintegration support, approved in advance by an IOM Finland approver
+    (never the requester) and disbursed by the destination's IOM office (never the approver).
+    An approval covers exactly what was approved: a change sends the payment back to the
+    approvers' queue."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="payments")
+    beneficiary = models.ForeignKey(
+        Person, verbose_name=_("beneficiary"), on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    month = models.PositiveSmallIntegerField(
+        _("month after arrival"),
+        null=True,
+        blank=True,
+        help_text=_("For subsistence: the month after arrival it covers, 1 to 6."),
+    )
+    amount = models.DecimalField(_("amount (USD)"), max_digits=12, decimal_places=2)
+    payee = models.CharField(_("paid to"), max_length=20, choices=Payee.choices)
+    provider = models.ForeignKey(
+        Provider,
+        verbose_name=_("provider"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    contract = models.ForeignKey(
+        Contract,
+        verbose_name=_("contract"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    description = models.CharField(_("what it is for"), max_length=300, blank=True)
+    state = FSMField(_("state"), default=P.REQUESTED, choices=PaymentState.choices, protected=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    # The approver's decision, approval or rejection.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    disbursed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    disbursed_on = models.DateField(_("disbursed on"), null=True, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    local_currency = models.CharField(_("local currency"), max_length=3, blank=True)
+    local_amount = models.DecimalField(
+        _("amount in local currency"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    exchange_rate = models.DecimalField(
+        _("exchange rate (local currency per USD)"),
+        max_digits=18,
+        decimal_places=6,
+        null=True,
+        blank=True,
+    )
+    receipt = models.ForeignKey(
+        "referrals.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    voucher = models.ForeignKey(
+        "referrals.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reconciled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    # Why it was rejected or cancelled.
+    end_reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("payment")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=PaymentState.values), name="payment_state_is_known"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_is_positive"),
+            models.CheckConstraint(
+                condition=Q(category=Category.SUBSISTENCE, month__gte=1, month__lte=24)
+                | (~Q(category=Category.SUBSISTENCE) & Q(month__isnull=True)),
+                name="payment_month_for_subsistence_only",
+            ),
+            # Subsistence goes to the returnee, in cash or by bank; the grant only ever to a
+            # provider under a contract; medical to a provider or as a reimbursement.
+            models.CheckConstraint(
+                condition=~Q(category=Category.SUBSISTENCE)
+                | Q(payee=Payee.RETURNEE, method__in=[Method.CASH, Method.BANK]),
+                name="payment_subsistence_to_the_returnee",
+            ),
+            models.CheckConstraint(
+                condition=~Q(category=Category.GRANT)
+                | Q(payee=Payee.PROVIDER, contract__isnull=False),
+                name="payment_grant_to_a_provider_under_contract",
+            ),
+            models.CheckConstraint(
+                condition=~Q(category=Category.MEDICAL)
+                | Q(payee__in=[Payee.PROVIDER, Payee.REIMBURSEMENT]),
+                name="payment_medical_to_provider_or_reimbursed",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(payee=Payee.PROVIDER) & Q(provider__isnull=False, method=Method.DIRECT)
+                )
+                | (~Q(payee=Payee.PROVIDER) & Q(provider__isnull=True) & ~Q(method=Method.DIRECT)),
+                name="payment_provider_paid_directly",
+            ),
+            models.CheckConstraint(
+                condition=Q(contract__isnull=True) | Q(provider__isnull=False),
+                name="payment_contract_has_its_provider",
+            ),
+            # Four eyes: nobody approves their own request, nobody disburses what they approved.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="payment_never_decided_by_its_requester",
+            ),
+            models.CheckConstraint(
+                condition=Q(disbursed_by__isnull=True) | ~Q(disbursed_by=models.F("decided_by")),
+                name="payment_never_disbursed_by_its_approver",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=[P.REQUESTED, P.CANCELLED]) | Q(decided_by__isnull=False),
+                name="payment_decided_has_its_decider",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=PAID)
+                | Q(
+                    disbursed_by__isnull=False,
+                    disbursed_on__isnull=False,
+                    local_amount__isnull=False,
+                    exchange_rate__isnull=False,
+                )
+                & ~Q(local_currency="")
+                & ~Q(reference=""),
+                name="payment_disbursed_is_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=P.RECONCILED) | Q(receipt__isnull=False),
+                name="payment_reconciled_has_receipt",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=PAID, payee=Payee.REIMBURSEMENT) | Q(receipt__isnull=False),
+                name="payment_reimbursed_against_receipt",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=NOT_COMMITTED) | ~Q(end_reason=""),
+                name="payment_ended_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["beneficiary", "month"],
+                condition=Q(category=Category.SUBSISTENCE) & ~Q(state__in=NOT_COMMITTED),
+                name="one_subsistence_payment_a_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference} {self.get_category_display()} {self.amount}"
+
+    # What a page or a service says when the payment moved on before the user's step arrived.
+    now_message = _("The payment is now “%(state)s”, so this cannot be done. Reload the page.")
+
+    @property
+    def committed(self) -> bool:
+        return self.state not in NOT_COMMITTED
+
+    # Transitions: only the fields of the new state. Conditions are checked, and permissions
+    # asked, in services/payments.py, which alone calls these.
+
+    @transition(field=state, source=P.REQUESTED, target=P.APPROVED, permission=can_decide_payment)
+    def approve(self, approver) -> None:
+        self.decided_by = approver
+        self.decided_at = timezone.now()
+
+    @transition(field=state, source=P.REQUESTED, target=P.REJECTED, permission=can_decide_payment)
+    def reject(self, approver, reason: str) -> None:
+        self.decided_by = approver
+        self.decided_at = timezone.now()
+        self.end_reason = reason
+
+    @transition(field=state, source=P.APPROVED, target=P.REQUESTED, permission=can_ask_payment)
+    def send_back(self) -> None:
+        """A change to an approved payment voids the approval."""
+        self.decided_by = None
+        self.decided_at = None
+
+    @transition(
+        field=state,
+        source=[P.REQUESTED, P.APPROVED],
+        target=P.CANCELLED,
+        permission=can_ask_payment,
+    )
+    def cancel(self, reason: str) -> None:
+        self.end_reason = reason
+
+    @transition(field=state, source=P.APPROVED, target=P.DISBURSED, permission=can_pay_out)
+    def disburse(self, disburser, on, reference, local_currency, local_amount, rate) -> None:
+        self.disbursed_by = disburser
+        self.disbursed_on = on
+        self.reference = reference
+        self.local_currency = local_currency
+        self.local_amount = local_amount
+        self.exchange_rate = rate
+
+    @transition(field=state, source=P.DISBURSED, target=P.RECONCILED, permission=can_pay_out)
+    def reconcile(self, reconciler) -> None:
+        self.reconciled_by = reconciler
+        self.reconciled_at = timezone.now()

@@ -8,6 +8,7 @@ destination country's IOM office. When (the case approved or in transit, the pla
 right state) is the state machines' answer.
 """
 
+from ampcase.accounts.roles import Role
 from ampcase.lib import fsm
 from referrals import permissions as case_permissions
 from referrals.models import Case
@@ -35,3 +36,55 @@ def can_cancel(plan, user) -> bool:
     """IOM Finland's planners cancel a journey; so does whoever records that the returnee
     withdrew (the journey not yet made ends with the case)."""
     return can_plan(plan.case, user) or plan.case.state in fsm.targets(Case.withdraw)
+
+
+# Reintegration support: the plan, the budget and the payments.
+
+
+def can_read_support(case: Case, user) -> bool:
+    """The plan, the budget and the payments name the people and what they receive: read by
+    whoever may see the identity (the region's coordinators and the social worker read only)."""
+    return case_permissions.can_see_identity(case, user)
+
+
+def can_support(case: Case, user) -> bool:
+    """IOM Finland's caseworkers and the destination's IOM office, each seeing who the
+    returnee is, write the reintegration plan and ask for payments."""
+    return can_receive(case, user)
+
+
+def can_ask_payment(payment, user) -> bool:
+    """Whoever may ask for payments on the case changes or cancels one."""
+    return can_support(payment.case, user)
+
+
+def can_decide_payment(payment, user) -> bool:
+    """IOM Finland's approvers approve or reject a payment in advance, never one they asked
+    for themselves."""
+    return (
+        user.has_role(Role.IOM_APPROVER)
+        and case_permissions.can_see_identity(payment.case, user)
+        and payment.requested_by_id != user.pk
+    )
+
+
+def can_keep_accounts(case: Case, user) -> bool:
+    """The destination's IOM office pays out and keeps the receipts."""
+    return user.has_role(Role.COUNTRY_OFFICE) and case_permissions.can_see_identity(case, user)
+
+
+def can_pay_out(payment, user) -> bool:
+    """The destination's IOM office disburses and reconciles, never a payment its disburser
+    approved."""
+    return can_keep_accounts(payment.case, user) and payment.decided_by_id != user.pk
+
+
+def can_manage_providers(user, country: str) -> bool:
+    """IOM Finland's caseworkers register providers everywhere; a country office in its own
+    country."""
+    if user.has_role(Role.IOM_CASEWORKER):
+        return True
+    office = user.organisation
+    return bool(
+        user.has_role(Role.COUNTRY_OFFICE) and office is not None and office.country == country
+    )

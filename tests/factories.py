@@ -328,3 +328,38 @@ def make_travel_plan(case: Case, *, state: str = "planning", flights: int = 1, c
         method(booker=plan.created_by) if step == "book" else method()
     plan.save()
     return plan
+
+
+def programme_rates():
+    """The programme period and rates the data migration seeds (a flush in a transactional
+    test empties the table: this puts them back, with the migration's own code)."""
+    import importlib
+
+    from django.apps import apps
+
+    from reintegration.models import ProgrammePeriod
+
+    importlib.import_module("reintegration.migrations.0003_programme_rates").seed(apps, None)
+    return ProgrammePeriod.objects.get(name="ÅMP")
+
+
+def make_arrived_case(*, children: int = 0, arrived_on=None, **fields) -> Case:
+    """A case in reintegration with consent to share with IOM Finland and the destination's
+    office, its journey made, and its budget opened as the arrival opens it."""
+    from reintegration.services.support import open_budget
+
+    programme_rates()
+    case = make_case(CaseState.REINTEGRATION, **fields)
+    add_consent(case)
+    add_consent(case, ConsentPurpose.IOM_DESTINATION)
+    for n in range(children):
+        Person.objects.create(
+            case=case,
+            relation=Person.Relation.CHILD,
+            given_name=f"Barn{n + 1}",
+            family_name="Öberg",
+            date_of_birth=dt.date(2020, 1, 1 + n),
+        )
+    make_travel_plan(case, state="arrived")
+    open_budget(case, by=case.referred_by, arrived_on=arrived_on or timezone.localdate())
+    return case

@@ -18,6 +18,7 @@ from referrals.models import JOURNEY_OPEN_STATES, Case, Person
 
 from .. import permissions
 from ..models import LIVE_STATES, FlightSegment, TravelDocument, TravelPlan
+from . import support
 
 
 class TravelError(case_services.CaseError):
@@ -284,6 +285,8 @@ def record_arrival(case: Case, *, by) -> TravelPlan:
         case, by, "arrive", "travel.arrived", fits=lambda case: can_proceed(case.arrive)
     )
     case_services.advance(plan.case, by=by, name="arrive", action="case.arrived")
+    # Reintegration starts: the plan and the returnee's budget open with the day of arrival.
+    support.open_budget(plan.case, by=by, arrived_on=timezone.localdate())
     return plan
 
 
