@@ -111,6 +111,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "ampcase.accounts.context_processors.navigation",
             ],
+            # ampcase.lib is not an app, so its template library is named here:
+            # `{% load money %}` gives the one `money` filter.
+            "libraries": {"money": "ampcase.lib.money"},
         },
     },
 ]
