@@ -3,6 +3,8 @@
 Step one checks the password and remembers, for a few minutes, who passed it. The user is NOT
 logged in then: `request.user` stays anonymous until step two accepts a code from a confirmed
 device. Only then does `complete_login` call Django's `login`, which gives a new session key.
+The session then remembers when a code was last given (`verified_at`), for the step-up before
+sensitive actions (see stepup.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from ampcase import audit
 
 PENDING_KEY = "twofactor_pending"
 AUTH_AT_KEY = "auth_at"
+VERIFIED_AT_KEY = "verified_at"
 BACKUP_CODES_KEY = "twofactor_backup_codes"
 
 
@@ -82,7 +85,9 @@ def complete_login(request: HttpRequest, user, device) -> None:
     login(request, user, backend=user.backend)
     # Django rotates the key in `login` only when the user changes; rotate it always.
     request.session.cycle_key()
-    request.session[AUTH_AT_KEY] = time.time()
+    now = time.time()
+    request.session[AUTH_AT_KEY] = now
+    request.session[VERIFIED_AT_KEY] = now
     audit.record(request, "auth.login", user, f"second factor: {device_kind(device)}")
 
 
