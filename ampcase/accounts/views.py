@@ -1,9 +1,11 @@
-"""Signing in (password, then code), enrolment of an authenticator app, backup codes, logout."""
+"""Signing in (password, then code), the step-up before sensitive actions, enrolment of an
+authenticator app, backup codes, logout."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import segno
 from axes.handlers.proxy import AxesProxyHandler
@@ -13,6 +15,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,23 +23,26 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ampcase import audit
 
-from . import twofactor
+from . import stepup, twofactor
 from .forms import BackupCodeForm, CodeForm, PasswordLoginForm
 
 NEXT_KEY = "twofactor_next"
 
 
-def _second_step(user) -> str:
-    """Where a user goes after the password: their app, their backup codes, or enrolment."""
+def _second_step(user, app: str = "accounts:verify", backup: str = "accounts:backup") -> str:
+    """Where a user goes for a code: their app, their backup codes, or enrolment."""
     if twofactor.totp_device(user):
-        return "accounts:verify"
+        return app
     if twofactor.has_backup_codes(user):
-        return "accounts:backup"
+        return backup
     return "accounts:enrol"
 
 
 def _locked_response(request: HttpRequest) -> HttpResponse:
     request.session.pop(twofactor.PENDING_KEY, None)
+    # A signed-in user locked out at a step-up is signed out, as the login would refuse them.
+    if request.user.is_authenticated:
+        logout(request)
     return render(
         request,
         "accounts/login.html",
@@ -104,7 +110,7 @@ def _warn_about_backup_codes(request: HttpRequest, user, device) -> None:
 
 @dataclass(frozen=True)
 class _Factor:
-    """One kind of second factor, as the login asks for its code."""
+    """One kind of second factor, as the login and the step-up ask for its code."""
 
     find_device: Callable
     form_class: type[Form]
@@ -135,9 +141,9 @@ def _code_step(
     template: str,
     context: Callable[[object], dict],
 ) -> HttpResponse:
-    """Ask `user` for a code from one kind of device: `accepted` answers a right code; a user
-    without such a device goes `elsewhere`. Throttled by the device, counted towards the
-    lockout, audited when wrong."""
+    """Ask `user` for a code from one kind of device, at login or at a step-up: `accepted`
+    answers a right code; a user without such a device goes `elsewhere`. Throttled by the
+    device, counted towards the lockout, audited when wrong."""
     device = factor.find_device(user)
     if device is None:
         return redirect(elsewhere(user))
@@ -197,6 +203,46 @@ def backup_view(request: HttpRequest) -> HttpResponse:
         "accounts/backup.html",
         lambda user: {"has_app": twofactor.totp_device(user) is not None},
     )
+
+
+def _step_up(request: HttpRequest, factor: _Factor) -> HttpResponse:
+    """A fresh code from a signed-in user before a sensitive action (see stepup.py), then
+    back to `next`: the page that asked, where the user confirms the action again."""
+    next_url = twofactor.safe_next(request, request.GET.get("next"))
+    query = urlencode({"next": next_url})
+
+    def elsewhere(user) -> str:
+        page = _second_step(user, app="accounts:step-up", backup="accounts:step-up-backup")
+        return f"{reverse(page)}?{query}"
+
+    def accepted(request: HttpRequest, user, device) -> HttpResponse:
+        stepup.complete_step_up(request, device)
+        return redirect(next_url)
+
+    return _code_step(
+        request,
+        request.user,
+        factor,
+        elsewhere=elsewhere,
+        accepted=accepted,
+        template="accounts/step_up.html",
+        context=lambda user: {
+            "backup": factor is BACKUP,
+            "query": query,
+            "has_app": twofactor.totp_device(user) is not None,
+            "has_backup_codes": twofactor.has_backup_codes(user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def step_up_view(request: HttpRequest) -> HttpResponse:
+    return _step_up(request, APP)
+
+
+@require_http_methods(["GET", "POST"])
+def step_up_backup_view(request: HttpRequest) -> HttpResponse:
+    return _step_up(request, BACKUP)
 
 
 ENROL_DEVICE_KEY = "twofactor_enrol_device"
