@@ -276,6 +276,9 @@ OTP_STATIC_THROTTLE_FACTOR = 1
 # A user who entered the right password has this long to enter the code.
 TWO_FACTOR_PENDING_SECONDS = 5 * 60
 BACKUP_CODE_COUNT = 10
+# Sensitive actions (`accounts.stepup.fresh_code_required`) ask for a fresh code when the last
+# one was given longer ago than this.
+STEP_UP_SECONDS = int(env("STEP_UP_SECONDS", "300"))
 
 # Lockout (django-axes): five failures for a user name lock it for 15 minutes whatever the
 # client address, so changing X-Forwarded-For does not help an attacker. Wrong codes count too.

@@ -37,7 +37,8 @@ def sign_in(client: Client, user) -> Client:
     client.force_login(user)
     session = client.session
     session["otp_device_id"] = device.persistent_id
-    session["auth_at"] = time.time()
+    # As at login: signed in now, and the code given now.
+    session["auth_at"] = session["verified_at"] = time.time()
     session.save()
     return client
 

@@ -1,48 +1,48 @@
-"""Signing in (password, then code), enrolment of an authenticator app, backup codes, logout."""
+"""Signing in (password, then code), the step-up before sensitive actions, enrolment of an
+authenticator app, backup codes, logout."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 import segno
 from axes.handlers.proxy import AxesProxyHandler
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.signals import user_login_failed
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ampcase import audit
 
-from . import twofactor
+from . import stepup, twofactor
 from .forms import BackupCodeForm, CodeForm, PasswordLoginForm
 
 NEXT_KEY = "twofactor_next"
 
 
-def _safe_next(request: HttpRequest, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse(settings.LOGIN_REDIRECT_URL)
-
-
-def _second_step(user) -> str:
-    """Where a user goes after the password: their app, their backup codes, or enrolment."""
+def _second_step(user, app: str = "accounts:verify", backup: str = "accounts:backup") -> str:
+    """Where a user goes for a code: their app, their backup codes, or enrolment."""
     if twofactor.totp_device(user):
-        return "accounts:verify"
+        return app
     if twofactor.has_backup_codes(user):
-        return "accounts:backup"
+        return backup
     return "accounts:enrol"
 
 
 def _locked_response(request: HttpRequest) -> HttpResponse:
     request.session.pop(twofactor.PENDING_KEY, None)
+    # A signed-in user locked out at a step-up is signed out, as the login would refuse them.
+    if request.user.is_authenticated:
+        logout(request)
     return render(
         request,
         "accounts/login.html",
@@ -73,12 +73,12 @@ def _count_failed_code(request: HttpRequest, user, kind: str) -> None:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_verified():
-        return redirect(_safe_next(request, request.GET.get("next")))
+        return redirect(twofactor.safe_next(request, request.GET.get("next")))
     form = PasswordLoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
         twofactor.start_pending(request, user)
-        request.session[NEXT_KEY] = _safe_next(request, request.POST.get("next"))
+        request.session[NEXT_KEY] = twofactor.safe_next(request, request.POST.get("next"))
         return redirect(_second_step(user))
     return render(
         request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
@@ -95,59 +95,7 @@ def _pending_or_restart(request: HttpRequest):
 def _finish(request: HttpRequest, user, device) -> HttpResponse:
     next_url = request.session.pop(NEXT_KEY, None)
     twofactor.complete_login(request, user, device)
-    return redirect(_safe_next(request, next_url))
-
-
-def _code_step(
-    request: HttpRequest,
-    *,
-    find_device,
-    form_class,
-    kind: str,
-    wrong: str,
-    template: str,
-    context,
-    after_login=None,
-) -> HttpResponse:
-    """The second step with one kind of device: the authenticator app or a backup code.
-    Throttled by the device, counted towards the lockout, audited when wrong."""
-    user = _pending_or_restart(request)
-    if user is None:
-        return redirect("accounts:login")
-    device = find_device(user)
-    if device is None:
-        return redirect(_second_step(user))
-    if _is_locked(request, user):
-        return _locked_response(request)
-    form = form_class(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        allowed, _info = device.verify_is_allowed()
-        if not allowed:
-            form.add_error("code", _("Too many wrong codes. Wait a minute, then try again."))
-        elif device.verify_token(form.cleaned_data["code"]):
-            response = _finish(request, user, device)
-            if after_login is not None:
-                after_login(request, user, device)
-            return response
-        else:
-            _count_failed_code(request, user, kind)
-            if getattr(request, "axes_locked_out", False):
-                return _locked_response(request)
-            form.add_error("code", wrong)
-    return render(request, template, {"form": form, **context(user)})
-
-
-@require_http_methods(["GET", "POST"])
-def verify_view(request: HttpRequest) -> HttpResponse:
-    return _code_step(
-        request,
-        find_device=twofactor.totp_device,
-        form_class=CodeForm,
-        kind="authenticator app",
-        wrong=_("That code is not right. Enter the code the app shows now."),
-        template="accounts/verify.html",
-        context=lambda user: {"has_backup_codes": twofactor.has_backup_codes(user)},
-    )
+    return redirect(twofactor.safe_next(request, next_url))
 
 
 def _warn_about_backup_codes(request: HttpRequest, user, device) -> None:
@@ -160,18 +108,141 @@ def _warn_about_backup_codes(request: HttpRequest, user, device) -> None:
         messages.warning(request, _("You have %(count)s backup codes left.") % {"count": remaining})
 
 
-@require_http_methods(["GET", "POST"])
-def backup_view(request: HttpRequest) -> HttpResponse:
+@dataclass(frozen=True)
+class _Factor:
+    """One kind of second factor, as the login and the step-up ask for its code."""
+
+    find_device: Callable
+    form_class: type[Form]
+    wrong: str
+    after: Callable | None = None
+
+
+APP = _Factor(
+    find_device=twofactor.totp_device,
+    form_class=CodeForm,
+    wrong=gettext_lazy("That code is not right. Enter the code the app shows now."),
+)
+BACKUP = _Factor(
+    find_device=twofactor.backup_device,
+    form_class=BackupCodeForm,
+    wrong=gettext_lazy("That backup code is not right, or it was used already."),
+    after=_warn_about_backup_codes,
+)
+
+
+def _code_step(
+    request: HttpRequest,
+    user,
+    factor: _Factor,
+    *,
+    elsewhere: Callable[[object], str],
+    accepted: Callable[[HttpRequest, object, object], HttpResponse],
+    template: str,
+    context: Callable[[object], dict],
+) -> HttpResponse:
+    """Ask `user` for a code from one kind of device, at login or at a step-up: `accepted`
+    answers a right code; a user without such a device goes `elsewhere`. Throttled by the
+    device, counted towards the lockout, audited when wrong."""
+    device = factor.find_device(user)
+    if device is None:
+        return redirect(elsewhere(user))
+    if _is_locked(request, user):
+        return _locked_response(request)
+    form = factor.form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        allowed, _info = device.verify_is_allowed()
+        if not allowed:
+            form.add_error("code", _("Too many wrong codes. Wait a minute, then try again."))
+        elif device.verify_token(form.cleaned_data["code"]):
+            response = accepted(request, user, device)
+            if factor.after is not None:
+                factor.after(request, user, device)
+            return response
+        else:
+            _count_failed_code(request, user, twofactor.device_kind(device))
+            if getattr(request, "axes_locked_out", False):
+                return _locked_response(request)
+            form.add_error("code", factor.wrong)
+    return render(request, template, {"form": form, **context(user)})
+
+
+def _login_code_step(
+    request: HttpRequest, factor: _Factor, template: str, context: Callable[[object], dict]
+) -> HttpResponse:
+    """The second step of signing in, for the user who passed the password."""
+    user = _pending_or_restart(request)
+    if user is None:
+        return redirect("accounts:login")
     return _code_step(
         request,
-        find_device=twofactor.backup_device,
-        form_class=BackupCodeForm,
-        kind="backup code",
-        wrong=_("That backup code is not right, or it was used already."),
-        template="accounts/backup.html",
-        context=lambda user: {"has_app": twofactor.totp_device(user) is not None},
-        after_login=_warn_about_backup_codes,
+        user,
+        factor,
+        elsewhere=_second_step,
+        accepted=_finish,
+        template=template,
+        context=context,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def verify_view(request: HttpRequest) -> HttpResponse:
+    return _login_code_step(
+        request,
+        APP,
+        "accounts/verify.html",
+        lambda user: {"has_backup_codes": twofactor.has_backup_codes(user)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def backup_view(request: HttpRequest) -> HttpResponse:
+    return _login_code_step(
+        request,
+        BACKUP,
+        "accounts/backup.html",
+        lambda user: {"has_app": twofactor.totp_device(user) is not None},
+    )
+
+
+def _step_up(request: HttpRequest, factor: _Factor) -> HttpResponse:
+    """A fresh code from a signed-in user before a sensitive action (see stepup.py), then
+    back to `next`: the page that asked, where the user confirms the action again."""
+    next_url = twofactor.safe_next(request, request.GET.get("next"))
+    query = urlencode({"next": next_url})
+
+    def elsewhere(user) -> str:
+        page = _second_step(user, app="accounts:step-up", backup="accounts:step-up-backup")
+        return f"{reverse(page)}?{query}"
+
+    def accepted(request: HttpRequest, user, device) -> HttpResponse:
+        stepup.complete_step_up(request, device)
+        return redirect(next_url)
+
+    return _code_step(
+        request,
+        request.user,
+        factor,
+        elsewhere=elsewhere,
+        accepted=accepted,
+        template="accounts/step_up.html",
+        context=lambda user: {
+            "backup": factor is BACKUP,
+            "query": query,
+            "has_app": twofactor.totp_device(user) is not None,
+            "has_backup_codes": twofactor.has_backup_codes(user),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def step_up_view(request: HttpRequest) -> HttpResponse:
+    return _step_up(request, APP)
+
+
+@require_http_methods(["GET", "POST"])
+def step_up_backup_view(request: HttpRequest) -> HttpResponse:
+    return _step_up(request, BACKUP)
 
 
 ENROL_DEVICE_KEY = "twofactor_enrol_device"
