@@ -87,10 +87,30 @@ def refused(request: HttpRequest, error: CaseError, to: str) -> HttpResponse:
     return redirect(to)
 
 
-def case_page(back: str = "referrals:case"):
+@dataclass(frozen=True)
+class Back:
+    """The page a form or a step belongs to: its caption links there, and so do "Cancel",
+    the step's end and a refusal. `keys` names the URL's parts beyond the case's uuid that
+    the page needs too (a payment's page: `payment_uuid`)."""
+
+    url_name: str = "referrals:case"
+    label: str = ""
+    keys: tuple[str, ...] = ()
+
+    def url(self, case_uuid, /, **url_kwargs) -> str:
+        kwargs = {"case_uuid": case_uuid, **{key: url_kwargs[key] for key in self.keys}}
+        return reverse(self.url_name, kwargs=kwargs)
+
+    def text(self, case: Case) -> str:
+        return f"{case.reference}: {self.label}" if self.label else case.reference
+
+
+def case_page(back: Back | str = "referrals:case"):
     """Decorator for a view of a case (`view(request, case_uuid, ...)`): a refusal or a stale
-    page goes back to the page named `back` (a URL name taking the case's uuid) with the
-    reason. Views that show a refusal inside their form catch `CaseError` themselves."""
+    page goes back to the page `back` (a `Back`, or the URL name of a page that takes the
+    case's uuid alone) with the reason. Views that show a refusal inside their form catch
+    `CaseError` themselves."""
+    page = back if isinstance(back, Back) else Back(back)
 
     def decorate(view):
         @functools.wraps(view)
@@ -98,25 +118,11 @@ def case_page(back: str = "referrals:case"):
             try:
                 return view(request, case_uuid, *args, **kwargs)
             except CaseError as error:
-                return refused(request, error, reverse(back, args=[case_uuid]))
+                return refused(request, error, page.url(case_uuid, **kwargs))
 
         return wrapper
 
     return decorate
-
-
-@dataclass(frozen=True)
-class Back:
-    """The page a form belongs to: its caption links there, and so does "Cancel"."""
-
-    url_name: str = "referrals:case"
-    label: str = ""
-
-    def url(self, case: Case) -> str:
-        return reverse(self.url_name, args=[case.uuid])
-
-    def text(self, case: Case) -> str:
-        return f"{case.reference}: {self.label}" if self.label else case.reference
 
 
 def form_page(
@@ -153,7 +159,7 @@ def form_page(
             "intro": intro,
             "problems": problems,
             "problems_title": problems_title,
-            "back_url": back.url(case),
+            "back_url": back.url(case.uuid, **request.resolver_match.kwargs),
             "back_text": back.text(case),
             "multipart": multipart,
         },
@@ -173,31 +179,38 @@ class Step:
 
     url_name: str  # "reintegration:book": also the last part of the step's path
     transition: str  # the transition on `subject` the step takes
-    run: Callable[[Case, Any, dict], object]  # the service, given (case, user, cleaned data)
+    run: Callable[[Any, Any, dict], object]  # the service, given (subject, user, cleaned data)
     label: str  # the link on the page the step belongs to
     title: str  # the confirmation page's heading and button
     intro: str  # what will happen
     done: str  # said once it has happened
     form: type[forms.Form] | None = None
-    subject: Callable[[Case], Any] = _the_case  # None when there is nothing to act on (404)
+    # What the step acts on, from the case and the URL's other parts; None for nothing (404).
+    subject: Callable[..., Any] = _the_case
     back: Back = Back()  # noqa: RUF009  (frozen)
     # What stands in the way, shown on the confirmation page under `problems_title`.
     problems: Callable[[Any], list[str]] | None = None
     problems_title: str = ""
+    # Asked before the page is shown or the step taken: a response (say, a request for a
+    # fresh second factor) stops it there.
+    guard: Callable[[HttpRequest], HttpResponse | None] | None = None
+    # The last part of the step's path, when it is not the URL name's.
+    path: str = ""
 
     def transition_of(self, subject) -> Callable[..., Any]:
         return getattr(subject, self.transition)
 
 
 @require_http_methods(["GET", "POST"])
-def step_view(request: HttpRequest, case_uuid, step: Step) -> HttpResponse:
+def step_view(request: HttpRequest, case_uuid, step: Step, **url_kwargs) -> HttpResponse:
     """Serve `step`: the confirmation page, then the service. A step that no longer fits the
-    state of its subject says what the subject is now (`Stale`), before any refusal."""
+    state of its subject says what the subject is now (`Stale`), before any refusal. The URL's
+    other parts (a payment's uuid) go to `step.subject`."""
 
-    @case_page(back=step.back.url_name)
-    def view(request, case_uuid):
+    @case_page(back=step.back)
+    def view(request, case_uuid, **url_kwargs):
         case = get_case(request, case_uuid)
-        subject = step.subject(case)
+        subject = step.subject(case, **url_kwargs)
         if subject is None:
             raise Http404
         transition = step.transition_of(subject)
@@ -205,11 +218,13 @@ def step_view(request: HttpRequest, case_uuid, step: Step) -> HttpResponse:
             raise Stale(subject)
         if not has_transition_perm(transition, request.user):
             raise PermissionDenied
+        if step.guard is not None and (stop := step.guard(request)) is not None:
+            return stop
         form = step.form(request.POST or None) if step.form else None
         if request.method == "POST" and (form is None or form.is_valid()):
-            step.run(case, request.user, form.cleaned_data if form else {})
+            step.run(subject, request.user, form.cleaned_data if form else {})
             messages.success(request, str(step.done))
-            return redirect(step.back.url(case))
+            return redirect(step.back.url(case.uuid, **url_kwargs))
         return form_page(
             request,
             case,
@@ -221,7 +236,7 @@ def step_view(request: HttpRequest, case_uuid, step: Step) -> HttpResponse:
             back=step.back,
         )
 
-    return view(request, case_uuid)
+    return view(request, case_uuid, **url_kwargs)
 
 
 def step_urls(prefix: str, steps: Sequence[Step]) -> list:
@@ -229,23 +244,26 @@ def step_urls(prefix: str, steps: Sequence[Step]) -> list:
     patterns = []
     for step in steps:
         name = step.url_name.split(":", 1)[1]
-        patterns.append(path(f"{prefix}{name}/", step_view, {"step": step}, name=name))
+        segment = step.path or name
+        patterns.append(path(f"{prefix}{segment}/", step_view, {"step": step}, name=name))
     return patterns
 
 
 def step_actions(
-    case: Case, steps: Sequence[Step], user, *, subject: Any = None
+    case: Case, steps: Sequence[Step], user, *, subject: Any = None, **url_kwargs
 ) -> list[tuple[str, str]]:
     """(url, label) of each of `steps` that fits now and that `user` may take. Pass `subject`
-    when the page already holds it (the travel plan), to save each step looking it up."""
+    when the page already holds it (the travel plan, a payment), and the URL's other parts (a
+    payment's uuid) as keywords."""
     found = []
     for step in steps:
-        acted_on = subject if subject is not None else step.subject(case)
+        acted_on = subject if subject is not None else step.subject(case, **url_kwargs)
         if acted_on is None:
             continue
         transition = step.transition_of(acted_on)
         if can_proceed(transition) and has_transition_perm(transition, user):
-            found.append((reverse(step.url_name, args=[case.uuid]), str(step.label)))
+            url = reverse(step.url_name, kwargs={"case_uuid": case.uuid, **url_kwargs})
+            found.append((url, str(step.label)))
     return found
 
 

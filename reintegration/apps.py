@@ -11,13 +11,17 @@ class ReintegrationConfig(AppConfig):
         # link to the travel plan, the words of its timeline entries, IOM Finland's queue of
         # journeys with incidents, and the cancellation of a journey not yet made when the
         # returnee withdraws.
+        from django.db.models.signals import post_migrate
+
         from referrals import registry
 
         from . import queues
-        from .services import travel
+        from .services import support, travel
+        from .views import support as support_views
         from .views import travel as travel_views
 
         registry.case_link(travel_views.case_link)
+        registry.case_link(support_views.case_link)
         registry.event_labels(
             {
                 "travel.planned": _("started a travel plan"),
@@ -32,9 +36,26 @@ class ReintegrationConfig(AppConfig):
                 "travel.arrived": _("recorded the arrival"),
                 "travel.cancelled": _("cancelled the journey"),
                 "travel.incident": _("reported an incident on the journey"),
+                "support.plan_saved": _("saved the reintegration plan"),
+                "support.child_share_granted": _("granted a child's share"),
+                "support.child_share_refused": _("did not grant a child's share"),
+                "payment.requested": _("asked for a payment"),
+                "payment.approved": _("approved a payment"),
+                "payment.rejected": _("rejected a payment"),
+                "payment.sent_back": _("changed an approved payment, which needs approval again"),
+                "payment.changed": _("changed a payment"),
+                "payment.cancelled": _("cancelled a payment"),
+                "payment.disbursed": _("recorded a disbursement"),
+                "payment.reconciled": _("reconciled a payment"),
             }
         )
+        # A test database's flush empties the tables the data migration filled: the
+        # programme's first rates come back with the regions and roles (see accounts).
+        post_migrate.connect(
+            support.ensure_programme_rates, sender=self, dispatch_uid="programme-rates"
+        )
         registry.queue(queues.incidents)
+        registry.queue(queues.payments)
         registry.case_withdrawn.connect(
             travel.cancel_on_withdrawal, dispatch_uid="travel-withdrawal"
         )

@@ -1,12 +1,27 @@
 import re
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ampcase.lib.documents import DocumentField
+from ampcase.lib.money import MoneyField
 from referrals.forms import DateInput
+from referrals.models import Person
 
-from .models import FlightSegment, TravelDocument, TravelPlan
+from .models import (
+    Category,
+    Contract,
+    FlightSegment,
+    Method,
+    Payee,
+    Provider,
+    ReintegrationPlan,
+    SupportService,
+    TravelDocument,
+    TravelPlan,
+)
 from .services.travel import FLIGHT_FIELDS, PLAN_FIELDS
 
 
@@ -94,3 +109,157 @@ class TravelDocumentForm(forms.ModelForm):
         if value < timezone.localdate():
             raise forms.ValidationError(_("This document has expired."))
         return value
+
+
+# Reintegration support.
+
+# No single payment of the programme comes near this; a typing slip does.
+LARGEST_PAYMENT = Decimal("10000.00")
+
+
+class SupportPlanForm(forms.ModelForm):
+    services = forms.MultipleChoiceField(
+        label=_("Services chosen"),
+        choices=SupportService.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = ReintegrationPlan
+        fields = ["needs_and_goals", "services"]
+        widgets = {"needs_and_goals": forms.Textarea(attrs={"rows": 5})}
+
+
+class ChildShareForm(forms.Form):
+    category = forms.ChoiceField(
+        label=_("Category"), choices=Category.choices, widget=forms.RadioSelect
+    )
+    granted = forms.BooleanField(
+        label=_("The child's share of this category is granted"), required=False
+    )
+    reason = forms.CharField(
+        label=_("Why"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Say why.")},
+    )
+
+
+class PaymentForm(forms.Form):
+    """A payment asked for, or changed: every rule of the programme is checked by the service
+    (`support.request_problems`), and its words shown here next to the fields."""
+
+    beneficiary = forms.ModelChoiceField(
+        queryset=Person.objects.none(), label=_("Beneficiary"), empty_label=None
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), choices=Category.choices, widget=forms.RadioSelect
+    )
+    month = forms.TypedChoiceField(
+        label=_("Month after arrival"),
+        choices=[("", "—"), *((m, str(m)) for m in range(1, 7))],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("For subsistence only: the month after arrival it covers."),
+    )
+    amount = MoneyField(label=_("Amount (USD)"), max_value=LARGEST_PAYMENT)
+    payee = forms.ChoiceField(label=_("Paid to"), choices=Payee.choices, widget=forms.RadioSelect)
+    provider = forms.ModelChoiceField(
+        queryset=Provider.objects.none(),
+        label=_("Provider"),
+        required=False,
+        help_text=_("For a payment to a provider: one registered in the destination country."),
+    )
+    contract = forms.ModelChoiceField(
+        queryset=Contract.objects.none(),
+        label=_("Contract"),
+        required=False,
+        help_text=_("Required for the reintegration grant."),
+    )
+    method = forms.ChoiceField(label=_("Method"), choices=Method.choices, widget=forms.RadioSelect)
+    description = forms.CharField(label=_("What it is for"), max_length=300, required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.fields["beneficiary"].queryset = case.people.all()
+        self.fields["beneficiary"].label_from_instance = lambda person: (
+            f"{person.given_name} {person.family_name}"
+        )
+        providers = Provider.objects.filter(country=case.destination_country)
+        self.fields["provider"].queryset = providers
+        self.fields["contract"].queryset = Contract.objects.filter(
+            provider__in=providers
+        ).select_related("provider")
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        from .services.support import request_problems
+
+        for problem in request_problems(self.case, data, timezone.localdate()):
+            self.add_error(None, problem)
+        return data
+
+
+class DisbursementForm(forms.Form):
+    on = forms.DateField(label=_("Paid on"), widget=DateInput())
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=100,
+        help_text=_("The receipt number of the cash book, or the bank transfer's reference."),
+    )
+    local_currency = forms.CharField(
+        label=_("Local currency"),
+        max_length=3,
+        min_length=3,
+        help_text=_("Its three-letter code, e.g. NGN."),
+    )
+    local_amount = forms.DecimalField(
+        label=_("Amount paid in local currency"),
+        max_digits=16,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+    exchange_rate = forms.DecimalField(
+        label=_("Exchange rate used (local currency per USD)"),
+        max_digits=18,
+        decimal_places=6,
+        min_value=Decimal("0.000001"),
+    )
+
+    def clean_local_currency(self):
+        value = self.cleaned_data["local_currency"].strip().upper()
+        if not CURRENCY.match(value) or value == "USD":
+            raise forms.ValidationError(_("Write the local currency's three-letter code."))
+        return value
+
+
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+class ReceiptForm(forms.Form):
+    file = DocumentField(label=_("Receipt or invoice"))
+
+
+class ProviderForm(forms.ModelForm):
+    class Meta:
+        model = Provider
+        fields = ["country", "name", "kind", "contact"]
+        widgets = {"kind": forms.RadioSelect, "contact": forms.Textarea(attrs={"rows": 3})}
+
+
+class ContractForm(forms.Form):
+    what = forms.CharField(label=_("What"), max_length=200)
+    starts_on = forms.DateField(label=_("From"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Until"), widget=DateInput())
+    ceiling = MoneyField(label=_("Ceiling (USD)"), max_value=Decimal("1000000.00"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The contract must end after it starts."))
+        return data

@@ -79,12 +79,17 @@ def can_pay_out(payment, user) -> bool:
     return can_keep_accounts(payment.case, user) and payment.decided_by_id != user.pk
 
 
-def can_manage_providers(user, country: str) -> bool:
-    """IOM Finland's caseworkers register providers everywhere; a country office in its own
-    country."""
+def provider_countries(user) -> set[str] | None:
+    """The countries whose providers `user` registers and pays: None for every country (IOM
+    Finland's caseworkers), the office's own for a country office, none for anyone else."""
     if user.has_role(Role.IOM_CASEWORKER):
-        return True
+        return None
     office = user.organisation
-    return bool(
-        user.has_role(Role.COUNTRY_OFFICE) and office is not None and office.country == country
-    )
+    if user.has_role(Role.COUNTRY_OFFICE) and office is not None and office.country:
+        return {office.country.code}
+    return set()
+
+
+def can_manage_providers(user, country: str) -> bool:
+    countries = provider_countries(user)
+    return countries is None or country in countries

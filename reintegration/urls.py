@@ -2,6 +2,7 @@ from django.urls import path
 
 from referrals.kit import step_urls
 
+from .views import support
 from .views import travel as views
 
 app_name = "reintegration"
@@ -27,4 +28,39 @@ urlpatterns = [
     ),
     *step_urls("cases/<uuid:case_uuid>/travel/", views.STEPS),
     path("cases/<uuid:case_uuid>/travel/itinerary.pdf", views.itinerary_pdf, name="itinerary"),
+    # Reintegration support: the plan, the budget and the payments.
+    path("cases/<uuid:case_uuid>/support/", support.support, name="support"),
+    path("cases/<uuid:case_uuid>/support/plan/", support.plan_form, name="support-plan"),
+    path(
+        "cases/<uuid:case_uuid>/support/children/<uuid:person_uuid>/",
+        support.child_share,
+        name="child-share",
+    ),
+    path("cases/<uuid:case_uuid>/support/budget.pdf", support.budget_pdf, name="budget-pdf"),
+    path("cases/<uuid:case_uuid>/payments/new/", support.payment_new, name="payment-new"),
+    path("cases/<uuid:case_uuid>/payments/<uuid:payment_uuid>/", support.payment, name="payment"),
+    path(
+        "cases/<uuid:case_uuid>/payments/<uuid:payment_uuid>/change/",
+        support.payment_change,
+        name="payment-change",
+    ),
+    path(
+        "cases/<uuid:case_uuid>/payments/<uuid:payment_uuid>/receipt/",
+        support.payment_receipt,
+        name="payment-receipt",
+    ),
+    path(
+        "cases/<uuid:case_uuid>/payments/<uuid:payment_uuid>/voucher.pdf",
+        support.voucher,
+        name="payment-voucher",
+    ),
+    *step_urls("cases/<uuid:case_uuid>/payments/<uuid:payment_uuid>/", support.PAYMENT_STEPS),
+    path("payments/approvals/", support.approvals, name="approvals"),
+    path("providers/", support.providers, name="providers"),
+    path("providers/new/", support.provider_new, name="provider-new"),
+    path(
+        "providers/<uuid:provider_uuid>/contracts/new/",
+        support.contract_new,
+        name="contract-new",
+    ),
 ]

@@ -24,6 +24,10 @@ def navigation(request) -> dict:
     # Case work: the pages filter by object permission; the link shows for roles that have any.
     if user.roles & CASE_ROLES:
         items.append((reverse("referrals:cases"), _("Cases"), "cases"))
+    if Role.IOM_APPROVER in user.roles:
+        items.append((reverse("reintegration:approvals"), _("Payments to approve"), "approvals"))
+    if user.roles & {Role.IOM_CASEWORKER, Role.COUNTRY_OFFICE}:
+        items.append((reverse("reintegration:providers"), _("Providers"), "providers"))
     if user.roles & REFERRING_ROLES:
         items.append((reverse("referrals:my-referrals"), _("My referrals"), "referrals"))
     if user.is_staff:

@@ -98,6 +98,17 @@ def _entitle(case: Case, plan: ReintegrationPlan, person: Person, category: str,
         entitlement.save(update_fields=["cap"])
 
 
+def ensure_programme_rates(sender=None, using: str = "default", **kwargs) -> None:
+    """Put back the programme's first period and rates (the data migration's) when the table
+    is empty: after a test database's flush. Never changes periods that exist."""
+    import importlib
+
+    from django.apps import apps
+
+    if not ProgrammePeriod.objects.using(using).exists():
+        importlib.import_module("reintegration.migrations.0003_programme_rates").seed(apps, None)
+
+
 @transaction.atomic
 def open_budget(case: Case, *, by, arrived_on: date) -> ReintegrationPlan:
     """Open the reintegration plan and the returnee's entitlements when the returnee arrives

@@ -80,7 +80,7 @@ STEPS = (
     _step(
         "arrive",
         "arrive",
-        lambda case, by, data: services.record_arrival(case, by=by),
+        lambda plan, by, data: services.record_arrival(plan.case, by=by),
         gettext_lazy("Record the arrival"),
         gettext_lazy("Record the arrival"),
         gettext_lazy("The returnee was met at the destination. Reintegration starts today."),
@@ -89,7 +89,7 @@ STEPS = (
     _step(
         "book",
         "book",
-        lambda case, by, data: services.book(case, by=by),
+        lambda plan, by, data: services.book(plan.case, by=by),
         gettext_lazy("Check and mark as booked"),
         gettext_lazy("Mark the journey as booked"),
         gettext_lazy(
@@ -102,7 +102,7 @@ STEPS = (
     _step(
         "depart",
         "depart",
-        lambda case, by, data: services.record_departure(case, by=by),
+        lambda plan, by, data: services.record_departure(plan.case, by=by),
         gettext_lazy("Record the departure"),
         gettext_lazy("Record the departure"),
         gettext_lazy(
@@ -114,7 +114,7 @@ STEPS = (
     _step(
         "reopen",
         "reopen",
-        lambda case, by, data: services.reopen(case, by=by, reason=data["reason"]),
+        lambda plan, by, data: services.reopen(plan.case, by=by, reason=data["reason"]),
         gettext_lazy("Change the booking"),
         gettext_lazy("Change the booking"),
         gettext_lazy(
@@ -126,7 +126,7 @@ STEPS = (
     _step(
         "cancel",
         "cancel",
-        lambda case, by, data: services.cancel(case, by=by, reason=data["reason"]),
+        lambda plan, by, data: services.cancel(plan.case, by=by, reason=data["reason"]),
         gettext_lazy("Cancel the journey"),
         gettext_lazy("Cancel the journey"),
         gettext_lazy("The plan is kept with your reason. A new plan can be started afterwards."),
@@ -136,7 +136,9 @@ STEPS = (
     _step(
         "incident",
         "report_incident",
-        lambda case, by, data: services.report_incident(case, by=by, description=data["reason"]),
+        lambda plan, by, data: services.report_incident(
+            plan.case, by=by, description=data["reason"]
+        ),
         gettext_lazy("Report an incident"),
         gettext_lazy("Report an incident"),
         gettext_lazy(

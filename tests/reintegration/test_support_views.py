@@ -1,0 +1,370 @@
+"""Reintegration support pages: every URL x every persona, the approval with a fresh code,
+the request form's refusals, the budget and the approvers' queue at any number of payments,
+and the PDFs."""
+
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from referrals import services as case_services
+from reintegration.models import Entitlement, Payment, PaymentState
+from reintegration.services import support
+from tests.conftest import PERSONAS, sign_in
+from tests.factories import make_arrived_case, sample_pdf
+
+pytestmark = pytest.mark.django_db
+P = PaymentState
+
+SUPPORT_URLS = {
+    "support",
+    "support-plan",
+    "child-share",
+    "budget-pdf",
+    "payment-new",
+    "payment",
+    "payment-change",
+    "payment-receipt",
+    "payment-voucher",
+    "payment-approve",
+    "payment-reject",
+    "payment-disburse",
+    "payment-reconcile",
+    "payment-cancel",
+    "approvals",
+    "providers",
+    "provider-new",
+    "contract-new",
+}
+READ = {"support", "budget-pdf", "payment", "payment-voucher"}
+WRITE = {"support-plan", "child-share", "payment-new", "payment-change"}
+OFFICE = {"payment-receipt"}
+# The steps, and the state of the matrix's payment each one fits.
+STEPS = {
+    "payment-approve": "requested",
+    "payment-reject": "requested",
+    "payment-cancel": "requested",
+    "payment-disburse": "approved",
+    "payment-reconcile": "disbursed",
+}
+READERS = {"stockholm_coordinator", "social_worker", "iom_caseworker", "iom_approver"}
+READERS |= {"nigeria_office"}
+SUPPORTERS = {"iom_caseworker", "nigeria_office"}
+
+
+@pytest.fixture
+def arrived(settings, tmp_path, stockholm_coordinator, social_worker):
+    settings.DOCUMENT_ROOT = tmp_path
+    case = make_arrived_case(children=1)
+    case_services.assign_social_worker(case, by=stockholm_coordinator, social_worker=social_worker)
+    return case
+
+
+@pytest.fixture
+def provider(iom_caseworker):
+    return support.register_provider(by=iom_caseworker, country="NG", name="Clinic", kind="clinic")
+
+
+@pytest.fixture
+def payments(arrived, iom_caseworker, nigeria_office, iom_approver):
+    """One payment in each state a step starts from: requested, approved, disbursed."""
+    returnee = arrived.people.get(relation="returnee")
+
+    def ask(month):
+        return support.request_payment(
+            arrived,
+            by=iom_caseworker,
+            beneficiary=returnee,
+            category="subsistence",
+            month=month,
+            amount=Decimal("150"),
+            payee="returnee",
+            method="cash",
+        )
+
+    requested = ask(1)
+    approved = support.approve_payment(ask(2), by=iom_approver)
+    disbursed = support.disburse_payment(
+        support.approve_payment(ask(3), by=iom_approver),
+        by=nigeria_office,
+        on=timezone.localdate(),
+        reference="C-1",
+        local_currency="NGN",
+        local_amount=Decimal("232500"),
+        exchange_rate=Decimal("1550"),
+    )
+    return {"requested": requested, "approved": approved, "disbursed": disbursed}
+
+
+def _url(name, case, payments, provider):
+    if name in {"approvals", "providers", "provider-new"}:
+        return reverse(f"reintegration:{name}")
+    if name == "contract-new":
+        return reverse(f"reintegration:{name}", args=[provider.uuid])
+    if name == "child-share":
+        child = case.people.get(relation="child")
+        return reverse(f"reintegration:{name}", args=[case.uuid, child.uuid])
+    if name in STEPS:
+        return reverse(f"reintegration:{name}", args=[case.uuid, payments[STEPS[name]].uuid])
+    if name == "payment-voucher":
+        return reverse(f"reintegration:{name}", args=[case.uuid, payments["disbursed"].uuid])
+    if name.startswith("payment") and name != "payment-new":
+        return reverse(f"reintegration:{name}", args=[case.uuid, payments["approved"].uuid])
+    return reverse(f"reintegration:{name}", args=[case.uuid])
+
+
+def _expected(persona, name):
+    if name == "approvals":
+        return 200 if persona == "iom_approver" else 403
+    if name in {"providers", "provider-new", "contract-new"}:
+        return 200 if persona in SUPPORTERS else 403
+    if persona not in READERS:
+        return 404
+    if name in READ:
+        return 200
+    if name in WRITE:
+        return 200 if persona in SUPPORTERS else 403
+    if name in OFFICE:
+        return 200 if persona == "nigeria_office" else 403
+    who = {
+        "payment-approve": {"iom_approver"},
+        "payment-reject": {"iom_approver"},
+        "payment-cancel": SUPPORTERS,
+        "payment-disburse": {"nigeria_office"},
+        "payment-reconcile": {"nigeria_office"},
+    }[name]
+    return 200 if persona in who else 403
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_support_pages(request, arrived, payments, provider, persona):
+    client = sign_in(Client(), request.getfixturevalue(persona))
+    for name in sorted(SUPPORT_URLS):
+        response = client.get(_url(name, arrived, payments, provider))
+        assert response.status_code == _expected(persona, name), (persona, name)
+
+
+def test_a_step_on_a_payment_that_moved_on_says_what_it_is_now(arrived, payments, iom_approver):
+    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), iom_approver)
+    url = reverse("reintegration:payment-approve", args=[arrived.uuid, payments["approved"].uuid])
+    response = client.post(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse(
+        "reintegration:payment", args=[arrived.uuid, payments["approved"].uuid]
+    )
+
+
+# Approval needs a fresh code.
+
+
+def test_an_approval_with_an_old_code_asks_for_a_fresh_one_first(arrived, payments, iom_approver):
+    client = sign_in(Client(), iom_approver)
+    url = reverse("reintegration:payment-approve", args=[arrived.uuid, payments["requested"].uuid])
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
+        response = client.post(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:step-up"))
+    payments["requested"].refresh_from_db()
+    assert payments["requested"].state == P.REQUESTED
+
+
+def test_an_approval_with_a_fresh_code_goes_through(arrived, payments, iom_approver):
+    client = sign_in(Client(), iom_approver)
+    url = reverse("reintegration:payment-approve", args=[arrived.uuid, payments["requested"].uuid])
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=4)):
+        response = client.post(url)
+    assert response.status_code == 302
+    payments["requested"].refresh_from_db()
+    assert (payments["requested"].state, payments["requested"].decided_by) == (
+        P.APPROVED,
+        iom_approver,
+    )
+
+
+# The request form.
+
+
+def _form(arrived, **fields):
+    returnee = arrived.people.get(relation="returnee")
+    return {
+        "beneficiary": returnee.pk,
+        "category": "medical",
+        "amount": "100",
+        "payee": "reimbursement",
+        "method": "bank",
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"amount": "1E3"}, "without an exponent"),
+        ({"amount": "-100"}, "without a minus sign"),
+        ({"amount": "100 EUR"}, "without a currency"),
+        ({"amount": "400"}, "Only 300.00"),
+        ({"payee": "returnee", "method": "cash"}, "paid to a provider, or reimbursed"),
+        ({"category": "grant", "payee": "returnee", "method": "cash"}, "never in cash"),
+    ],
+)
+def test_a_request_that_breaks_a_rule_is_refused_with_the_reason_and_nothing_stored(
+    arrived, nigeria_office, fields, message
+):
+    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), nigeria_office)
+    before = Payment.objects.count()
+    response = client.post(
+        reverse("reintegration:payment-new", args=[arrived.uuid]), _form(arrived, **fields)
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert 'class="error-summary"' in response.content.decode()
+    assert Payment.objects.count() == before
+
+
+def test_a_good_request_goes_to_the_payment_page(arrived, nigeria_office):
+    client = sign_in(Client(), nigeria_office)
+    response = client.post(
+        reverse("reintegration:payment-new", args=[arrived.uuid]), _form(arrived, amount="99,50")
+    )
+    payment = Payment.objects.get()
+    assert payment.amount == Decimal("99.50")
+    assert response["Location"] == reverse(
+        "reintegration:payment", args=[arrived.uuid, payment.uuid]
+    )
+
+
+# A constant number of queries, whatever the number of payments.
+
+
+def _many_payments(case, by, count):
+    """`count` small medical reimbursements waiting for approval, made directly."""
+    returnee = case.people.get(relation="returnee")
+    Payment.objects.bulk_create(
+        Payment(
+            case=case,
+            beneficiary=returnee,
+            category="medical",
+            amount=Decimal("0.50"),
+            payee="reimbursement",
+            method="bank",
+            requested_by=by,
+        )
+        for _ in range(count)
+    )
+    total = Decimal("0.50") * Payment.objects.filter(case=case, category="medical").count()
+    Entitlement.objects.filter(case=case, category="medical").update(committed=total)
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_budget_page_costs_the_same_for_10_or_500_payments(arrived, nigeria_office):
+    client = sign_in(Client(), nigeria_office)
+    url = reverse("reintegration:support", args=[arrived.uuid])
+    _many_payments(arrived, nigeria_office, 10)
+    few = _queries(client, url)
+    _many_payments(arrived, nigeria_office, 490)
+    assert Payment.objects.count() == 500
+    assert _queries(client, url) == few
+
+
+def test_the_approval_queue_costs_the_same_for_10_or_500_payments(
+    arrived, nigeria_office, iom_approver
+):
+    client = sign_in(Client(), iom_approver)
+    url = reverse("reintegration:approvals")
+    _many_payments(arrived, nigeria_office, 10)
+    few = _queries(client, url)
+    _many_payments(arrived, nigeria_office, 490)
+    assert _queries(client, url) == few
+
+
+def test_the_approval_queue_shows_what_is_still_free_beside_each_request(
+    arrived, payments, iom_approver
+):
+    page = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), iom_approver).get(
+        reverse("reintegration:approvals")
+    )
+    rows = re.findall(r"<tr><td><a href=.*?</tr>", page.content.decode(), re.S)
+    (row,) = [row for row in rows if arrived.reference in row]
+    # Subsistence: 900 entitled, three months of 150 asked for: 450 still free.
+    assert "450.00" in row
+
+
+# PDFs.
+
+
+def _pdf_text(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "local"),
+    [("sv", "Budgetredovisning", "232500,00 NGN"), ("en", "Budget statement", "232500.00 NGN")],
+)
+def test_the_budget_statement_in_each_language(
+    arrived, payments, nigeria_office, language, title, local
+):
+    client = sign_in(Client(), nigeria_office)
+    response = client.get(
+        reverse("reintegration:budget-pdf", args=[arrived.uuid]), {"lang": language}
+    )
+    text = _pdf_text(response)
+    assert title in text
+    assert local in text.replace("\n", " ")
+    assert arrived.reference in text
+
+
+def test_the_stored_voucher_is_downloaded_as_it_was_made(arrived, payments, nigeria_office):
+    client = sign_in(Client(), nigeria_office)
+    paid = payments["disbursed"]
+    response = client.get(reverse("reintegration:payment-voucher", args=[arrived.uuid, paid.uuid]))
+    text = _pdf_text(response)
+    assert "Utbetalningsverifikat" in text and "Payment voucher" in text
+    assert "C-1" in text
+    assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_a_receipt_upload_then_reconciles(arrived, payments, nigeria_office):
+    client = sign_in(Client(), nigeria_office)
+    paid = payments["disbursed"]
+    upload = reverse("reintegration:payment-receipt", args=[arrived.uuid, paid.uuid])
+    with open_pdf() as pdf:
+        assert client.post(upload, {"file": pdf}).status_code == 302
+    response = client.post(
+        reverse("reintegration:payment-reconcile", args=[arrived.uuid, paid.uuid])
+    )
+    assert response.status_code == 302
+    paid.refresh_from_db()
+    assert paid.state == P.RECONCILED
+
+
+def open_pdf():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    document = sample_pdf()
+    return _Closing(SimpleUploadedFile("receipt.pdf", document.content, "application/pdf"))
+
+
+class _Closing:
+    def __init__(self, upload):
+        self.upload = upload
+
+    def __enter__(self):
+        return self.upload
+
+    def __exit__(self, *exc):
+        self.upload.close()
