@@ -1,7 +1,7 @@
 """The demo cases for `make run`: one case in every state the services can reach, each walked
 there through the services of every app, as the people of the programme would (a referral, the
-screening, consent, the application, the risk table, the decision, the journey). Fictional
-people only. Running it again changes nothing."""
+screening, consent, the application, the risk table, the decision, the journey, the
+reintegration payments). Fictional people only. Running it again changes nothing."""
 
 from __future__ import annotations
 
@@ -21,10 +21,18 @@ def seed() -> int:
     people = {
         user.username: user
         for user in User.objects.filter(
-            username__in=["referrer", "coordinator", "socialworker", "iom.caseworker"]
+            username__in=[
+                "referrer",
+                "coordinator",
+                "socialworker",
+                "iom.caseworker",
+                "iom.approver",
+                "iom.nigeria",
+            ]
         )
     }
     coordinator, iom = people["coordinator"], people["iom.caseworker"]
+    contracts = journeys.providers(iom=iom)
     for spec in cases.CASES:
         case = cases.refer(
             spec,
@@ -39,4 +47,11 @@ def seed() -> int:
             case = cases.decide(case, spec, coordinator=coordinator, iom=iom)
         if spec.state in cases.APPROVED_OR_LATER:
             journeys.travel(case, to=spec.state, iom=iom)
+        if spec.state == cases.S.REINTEGRATION:
+            journeys.payments(
+                case,
+                contracts=contracts,
+                office=people["iom.nigeria"],
+                approver=people["iom.approver"],
+            )
     return len(cases.CASES)

@@ -39,7 +39,7 @@ CASES = [
     Spec(S.APPROVED, "Grace", "Adeyemi", dt.date(1999, 9, 17), "NG", child="Daniel"),
     Spec(S.REJECTED, "Ana", "Stan", dt.date(1988, 2, 4), "RO"),
     Spec(S.IN_TRANSIT, "Faith", "Nwosu", dt.date(1997, 12, 1), "NG"),
-    Spec(S.REINTEGRATION, "Andreea", "Radu", dt.date(2000, 6, 21), "RO"),
+    Spec(S.REINTEGRATION, "Esther", "Obi", dt.date(2000, 6, 21), "NG"),
     Spec(S.WITHDRAWN, "Mihaela", "Georgescu", dt.date(1995, 10, 12), "RO"),
 ]
 # The states a case passes on its way to each state, after the application is prepared.

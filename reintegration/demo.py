@@ -1,15 +1,21 @@
-"""Demo journeys, made through the travel services: one being planned (for the approved demo
-case, with the child's travel document still missing), one under way (in transit) and one
-made (reintegration). Fictional people and flights only. Called by `ampcase/demo.py`."""
+"""Demo journeys and reintegration support, made through the services: one journey being
+planned (for the approved demo case, with the child's travel document still missing), one
+under way (in transit) and one made (reintegration), whose case has payments in every state;
+two providers in every destination country. Fictional people, flights and providers only.
+Called by `ampcase/demo.py`."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 
+from ampcase.lib.money import quantize
+from referrals.demo import a_pdf
 from referrals.models import Case, CaseState
 
+from .services import support
 from .services import travel as services
 
 # By destination: (flight, from, to, departure and arrival as (hour, minute), assistance at
@@ -68,3 +74,126 @@ def travel(case: Case, *, to: str, iom) -> None:
     services.record_departure(case, by=iom)
     if to == CaseState.REINTEGRATION:
         services.record_arrival(case, by=iom)
+
+
+# Reintegration support: providers in every destination country, and payments in every state
+# on the case that arrived.
+
+PROVIDERS = {
+    "NG": [
+        ("Benin City Vocational Centre", "training", "Hairdressing and tailoring courses"),
+        ("St. Mary's Clinic, Benin City", "clinic", "Medical care and counselling"),
+    ],
+    "RO": [
+        ("Centrul de Formare Iași", "training", "Vocational training"),
+        ("Clinica Sfânta Maria, București", "clinic", "Medical care"),
+    ],
+}
+RATE = {"NG": Decimal("1550"), "RO": Decimal("4.6")}
+CURRENCY = {"NG": "NGN", "RO": "RON"}
+
+
+def providers(*, iom) -> dict[str, list]:
+    """Two providers a country, each with a contract running for a year."""
+    made = {}
+    today = timezone.localdate()
+    for country, entries in PROVIDERS.items():
+        made[country] = []
+        for name, kind, what in entries:
+            provider = support.register_provider(by=iom, country=country, name=name, kind=kind)
+            contract = support.add_contract(
+                provider,
+                by=iom,
+                what=what,
+                starts_on=today - dt.timedelta(days=30),
+                ends_on=today + dt.timedelta(days=335),
+                ceiling=Decimal("20000"),
+            )
+            made[country].append(contract)
+    return made
+
+
+def payments(case: Case, *, contracts, office, approver) -> None:
+    """Payments in every state: reconciled, disbursed, approved, requested, rejected and
+    cancelled, asked for by the country office and approved by IOM Finland's approver."""
+    country = case.destination_country.code
+    returnee = case.people.get(relation="returnee")
+    training, clinic = contracts[country]
+
+    def subsistence(month):
+        return support.request_payment(
+            case,
+            by=office,
+            beneficiary=returnee,
+            category="subsistence",
+            month=month,
+            amount=Decimal("150"),
+            payee="returnee",
+            method="cash",
+            description=f"Subsistence, month {month}",
+        )
+
+    def pay(payment):
+        return support.disburse_payment(
+            payment,
+            by=office,
+            on=timezone.localdate(),
+            reference=f"CASH-{payment.pk:04d}",
+            local_currency=CURRENCY[country],
+            local_amount=quantize(payment.amount * RATE[country]),
+            exchange_rate=RATE[country],
+        )
+
+    first = pay(support.approve_payment(subsistence(1), by=approver))
+    support.attach_receipt(first, by=office, document=a_pdf())
+    support.reconcile_payment(first, by=office)
+    pay(support.approve_payment(subsistence(2), by=approver))
+    support.approve_payment(subsistence(3), by=approver)
+    subsistence(4)
+    course = support.request_payment(
+        case,
+        by=office,
+        beneficiary=returnee,
+        category="grant",
+        amount=Decimal("1200"),
+        payee="provider",
+        method="direct",
+        provider=training.provider,
+        contract=training,
+        description="Hairdressing course, six months",
+    )
+    support.approve_payment(course, by=approver)
+    support.cancel_payment(course, by=office, reason="The course was postponed to spring.")
+    support.reject_payment(
+        support.request_payment(
+            case,
+            by=office,
+            beneficiary=returnee,
+            category="medical",
+            amount=Decimal("80"),
+            payee="reimbursement",
+            method="cash",
+            description="Medicines",
+        ),
+        by=approver,
+        reason="Please attach the pharmacy's receipt and ask again.",
+    )
+    support.request_payment(
+        case,
+        by=office,
+        beneficiary=returnee,
+        category="medical",
+        amount=Decimal("120"),
+        payee="provider",
+        method="direct",
+        provider=clinic.provider,
+        contract=clinic,
+        description="Counselling, four sessions",
+    )
+    support.save_plan(
+        case,
+        by=office,
+        needs_and_goals="Safe housing away from the recruiters; an income of her own within "
+        "a year; counselling.",
+        services=["housing", "psychosocial", "vocational"],
+    )

@@ -396,8 +396,13 @@ class Entitlement(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["beneficiary", "category", "month"],
-                nulls_distinct=False,
-                name="one_entitlement_per_category_and_month",
+                condition=Q(month__isnull=False),
+                name="one_entitlement_per_month",
+            ),
+            models.UniqueConstraint(
+                fields=["beneficiary", "category"],
+                condition=Q(month__isnull=True),
+                name="one_entitlement_per_category",
             ),
             models.CheckConstraint(
                 condition=Q(committed__gte=0) & Q(committed__lte=models.F("cap")),

@@ -62,6 +62,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.view_organisation",
         "accounts.view_region",
         "audit.view_auditevent",
+        # The programme's rates: a new period is new rows (reintegration/admin.py).
+        "reintegration.add_programmeperiod",
+        "reintegration.change_programmeperiod",
+        "reintegration.view_programmeperiod",
+        "reintegration.add_rate",
+        "reintegration.change_rate",
+        "reintegration.view_rate",
         # Lockouts: see them, and lift one by deleting the attempt.
         "axes.view_accessattempt",
         "axes.delete_accessattempt",

@@ -118,3 +118,12 @@ def test_demo_journeys_match_their_cases_and_the_planned_one_shows_what_is_missi
     }
     planned = Case.objects.get(state=CaseState.APPROVED).travel_plans.get()
     assert [p for p in booking_problems(planned) if "Daniel" in p]
+
+
+def test_the_arrived_demo_case_has_payments_in_every_state_and_each_country_two_providers():
+    from reintegration.models import Payment, PaymentState, Provider
+
+    call_command("seed_demo", "--force")
+    assert set(Payment.objects.values_list("state", flat=True)) == set(PaymentState.values)
+    per_country = sorted(Provider.objects.values_list("country", flat=True))
+    assert per_country == ["NG", "NG", "RO", "RO"]

@@ -368,3 +368,31 @@ class _Closing:
 
     def __exit__(self, *exc):
         self.upload.close()
+
+
+def test_an_administrator_adds_a_programme_period_with_its_rates(admin_client_2fa):
+    url = reverse("admin:reintegration_programmeperiod_add")
+    assert admin_client_2fa.get(url).status_code == 200
+    response = admin_client_2fa.post(
+        url,
+        {
+            "name": "ÅMP 2031",
+            "starts_on": "2031-01-01",
+            "child_share": "0.50",
+            "rates-TOTAL_FORMS": "1",
+            "rates-INITIAL_FORMS": "0",
+            "rates-0-category": "medical",
+            "rates-0-amount": "350.00",
+        },
+    )
+    assert response.status_code == 302
+    period = support.ProgrammePeriod.on(dt.date(2031, 6, 1))
+    assert list(period.rates.values_list("category", "amount")) == [("medical", Decimal("350.00"))]
+
+
+def test_a_coordinator_has_no_rates_to_change(stockholm_coordinator):
+    client = sign_in(Client(), stockholm_coordinator)
+    url = reverse("admin:reintegration_programmeperiod_changelist")
+    response = client.get(url, follow=True)
+    assert response.status_code == 403
+    assert response.redirect_chain[0][0].startswith(reverse("admin:login"))
