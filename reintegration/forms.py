@@ -205,6 +205,26 @@ class PaymentForm(forms.Form):
         return data
 
 
+class RateField(forms.CharField):
+    """An exchange rate typed by a person: plain digits, at most six decimals after a point
+    or a comma, more than zero (no exponents, signs or thousands separators)."""
+
+    PLAIN = re.compile(r"^[0-9]{1,12}(?:[.,][0-9]{1,6})?$")
+
+    def to_python(self, value):
+        text = super().to_python(value).strip()
+        if text in self.empty_values:
+            return None
+        if not self.PLAIN.match(text):
+            raise forms.ValidationError(
+                _("Write the rate in digits, with at most six decimals, such as 1550 or 4.6.")
+            )
+        rate = Decimal(text.replace(",", "."))
+        if rate <= 0:
+            raise forms.ValidationError(_("The rate must be more than zero."))
+        return rate
+
+
 class DisbursementForm(forms.Form):
     on = forms.DateField(label=_("Paid on"), widget=DateInput())
     reference = forms.CharField(
@@ -217,18 +237,22 @@ class DisbursementForm(forms.Form):
         max_length=3,
         min_length=3,
         help_text=_("Its three-letter code, e.g. NGN."),
+        error_messages={
+            "min_length": _("Write the local currency's three-letter code."),
+            "max_length": _("Write the local currency's three-letter code."),
+        },
     )
-    local_amount = forms.DecimalField(
+    local_amount = MoneyField(
         label=_("Amount paid in local currency"),
         max_digits=16,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
+        help_text=_("As paid, such as 232500 or 232500.50."),
+        error_messages={
+            "currency": _("Enter the amount as a number only; the currency goes in its own field.")
+        },
     )
-    exchange_rate = forms.DecimalField(
+    exchange_rate = RateField(
         label=_("Exchange rate used (local currency per USD)"),
-        max_digits=18,
-        decimal_places=6,
-        min_value=Decimal("0.000001"),
+        help_text=_("Such as 1550 or 4.6."),
     )
 
     def clean_local_currency(self):

@@ -479,3 +479,26 @@ def test_the_approver_never_disburses(approved, iom_approver):
     iom_approver.groups.add(Group.objects.get(name=Role.COUNTRY_OFFICE))
     with pytest.raises(case_services.Denied):
         disburse(approved, iom_approver)
+
+
+@pytest.mark.parametrize(
+    ("category", "adult", "child_total"),
+    [
+        (Category.SUBSISTENCE, Decimal("900.00"), Decimal("450.00")),
+        (Category.GRANT, Decimal("2800.00"), Decimal("1400.00")),
+        (Category.MEDICAL, Decimal("300.00"), Decimal("150.00")),
+    ],
+)
+def test_entitlements_of_an_adult_and_of_a_granted_child_in_every_category(
+    arrived, iom_caseworker, category, adult, child_total
+):
+    support.decide_child_share(
+        arrived,
+        by=iom_caseworker,
+        child=child(arrived),
+        category=category,
+        granted=True,
+        reason="Decided with the mother.",
+    )
+    assert caps(arrived, returnee(arrived))[category] == adult
+    assert caps(arrived, child(arrived)) == {category: child_total}

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from referrals import services as case_services
@@ -396,3 +396,52 @@ def test_a_coordinator_has_no_rates_to_change(stockholm_coordinator):
     response = client.get(url, follow=True)
     assert response.status_code == 403
     assert response.redirect_chain[0][0].startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"local_amount": "2E5"}, "local_amount", "without an exponent"),
+        ({"local_amount": "232500 NGN"}, "local_amount", "the currency goes in its own field"),
+        ({"exchange_rate": "1E3"}, "exchange_rate", "at most six decimals"),
+        ({"exchange_rate": "0"}, "exchange_rate", "more than zero"),
+        ({"local_currency": "US"}, "local_currency", "three-letter code"),
+    ],
+)
+def test_a_disbursement_with_a_bad_figure_is_refused_and_nothing_changes(
+    arrived, payments, nigeria_office, fields, field, message
+):
+    from reintegration.forms import DisbursementForm
+
+    data = {
+        "on": timezone.localdate().isoformat(),
+        "reference": "C-2",
+        "local_currency": "NGN",
+        "local_amount": "232500",
+        "exchange_rate": "1550",
+        **fields,
+    }
+    with translation.override("en"):
+        form = DisbursementForm(data)
+        assert not form.is_valid()
+        assert any(message in error for error in form.errors[field]), form.errors
+
+
+def test_a_disbursement_with_a_comma_rate_is_read_as_a_decimal(arrived):
+    from reintegration.forms import DisbursementForm
+
+    form = DisbursementForm(
+        {
+            "on": timezone.localdate().isoformat(),
+            "reference": "C-2",
+            "local_currency": "ron",
+            "local_amount": "690,00",
+            "exchange_rate": "4,6",
+        }
+    )
+    assert form.is_valid(), form.errors
+    assert (form.cleaned_data["exchange_rate"], form.cleaned_data["local_amount"]) == (
+        Decimal("4.6"),
+        Decimal("690.00"),
+    )
+    assert form.cleaned_data["local_currency"] == "RON"
