@@ -1,7 +1,5 @@
 """Every URL the project serves needs both factors: walk the URL resolver, list nothing by hand."""
 
-import uuid
-
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -12,7 +10,15 @@ from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = {"int": "1", "str": "x", "slug": "x", "uuid": str(uuid.uuid4()), "path": "x"}
+# Fixed values: a random UUID in the test ids would make pytest-xdist's workers collect
+# different tests (and refuse to run).
+SAMPLE = {
+    "int": "1",
+    "str": "x",
+    "slug": "x",
+    "uuid": "6f1c3a52-8d4e-4b7a-9c0f-2e5d7b8a9c10",
+    "path": "x",
+}
 
 
 def _concrete(pattern) -> str | None:
