@@ -4,8 +4,9 @@ import time
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django_otp.oath import totp
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from ampcase.accounts.roles import Role
 from tests.factories import TOTPDeviceFactory, make_user
@@ -22,13 +23,24 @@ def pytest_configure(config):
     settings.SECURE_SSL_REDIRECT = False
 
 
+class ManifestStaticFilesWithoutCompression(CompressedManifestStaticFilesStorage):
+    """Production's storage (WhiteNoise's manifest: hashed names, strict) without the gzip and
+    brotli copies of every file: they took seconds per test process and are never served here."""
+
+    def compress_files(self, paths):
+        return iter(())
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _collected_static(tmp_path_factory):
-    """Production serves hashed, compressed static files from a manifest: so do the tests."""
+    """Production serves hashed static files from a manifest: so do the tests."""
     from django.conf import settings
 
     settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
-    call_command("collectstatic", interactive=False, verbosity=0)
+    storage = {"BACKEND": f"{__name__}.{ManifestStaticFilesWithoutCompression.__name__}"}
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": storage}):
+        call_command("collectstatic", interactive=False, verbosity=0)
+        yield
 
 
 def sign_in(client: Client, user) -> Client:
