@@ -65,12 +65,12 @@ def coordinator(db):
 
 @pytest.fixture
 def administrator(db):
-    return make_user(Role.ADMINISTRATOR, username="ada")
+    return make_persona("administrator")
 
 
 @pytest.fixture
 def referrer(db):
-    return make_user(Role.REFERRER, username="rami")
+    return make_persona("referrer")
 
 
 @pytest.fixture
@@ -88,58 +88,42 @@ def admin_client_2fa(administrator):
 
 @pytest.fixture
 def stockholm_coordinator(db):
-    from tests.factories import coordination_office
-
-    return make_user(
-        Role.REGION_COORDINATOR, username="karin.sthlm", organisation=coordination_office()
-    )
+    return make_persona("stockholm_coordinator")
 
 
 @pytest.fixture
 def syd_coordinator(db):
-    from tests.factories import coordination_office
-
-    return make_user(
-        Role.REGION_COORDINATOR, username="sven.syd", organisation=coordination_office("syd")
-    )
+    return make_persona("syd_coordinator")
 
 
 @pytest.fixture
 def social_worker(db):
-    return make_user(Role.SOCIAL_WORKER, username="sara.soc")
+    return make_persona("social_worker")
 
 
 @pytest.fixture
 def other_social_worker(db):
-    return make_user(Role.SOCIAL_WORKER, username="olle.soc")
+    return make_persona("other_social_worker")
 
 
 @pytest.fixture
 def iom_caseworker(db):
-    from tests.factories import OrganisationFactory
-
-    return make_user(
-        Role.IOM_CASEWORKER,
-        username="aino.iom",
-        organisation=OrganisationFactory(name="IOM Finland", kind="iom_finland"),
-    )
+    return make_persona("iom_caseworker")
 
 
 @pytest.fixture
 def iom_approver(iom_caseworker):
-    return make_user(
-        Role.IOM_APPROVER, username="mikko.iom", organisation=iom_caseworker.organisation
-    )
+    return make_persona("iom_approver", iom_caseworker=iom_caseworker)
 
 
 @pytest.fixture
 def nigeria_office(db):
-    return make_user(Role.COUNTRY_OFFICE, username="ngozi.iom")
+    return make_persona("nigeria_office")
 
 
 @pytest.fixture
 def national_coordinator(db):
-    return make_user(Role.NATIONAL_COORDINATOR, username="eva.jam")
+    return make_persona("national_coordinator")
 
 
 # Everyone the permission matrices try, by fixture name.
@@ -155,3 +139,51 @@ PERSONAS = [
     "national_coordinator",
     "administrator",
 ]
+
+
+def make_persona(name: str, *, iom_caseworker=None):
+    """The persona `name`, as its fixture makes it. The IOM approver works in the IOM
+    caseworker's organisation (the caseworker is made too if not given)."""
+    from tests.factories import OrganisationFactory, coordination_office
+
+    if name == "stockholm_coordinator":
+        return make_user(
+            Role.REGION_COORDINATOR, username="karin.sthlm", organisation=coordination_office()
+        )
+    if name == "syd_coordinator":
+        return make_user(
+            Role.REGION_COORDINATOR, username="sven.syd", organisation=coordination_office("syd")
+        )
+    if name == "social_worker":
+        return make_user(Role.SOCIAL_WORKER, username="sara.soc")
+    if name == "other_social_worker":
+        return make_user(Role.SOCIAL_WORKER, username="olle.soc")
+    if name == "iom_caseworker":
+        return make_user(
+            Role.IOM_CASEWORKER,
+            username="aino.iom",
+            organisation=OrganisationFactory(name="IOM Finland", kind="iom_finland"),
+        )
+    if name == "iom_approver":
+        iom_caseworker = iom_caseworker or make_persona("iom_caseworker")
+        return make_user(
+            Role.IOM_APPROVER, username="mikko.iom", organisation=iom_caseworker.organisation
+        )
+    if name == "nigeria_office":
+        return make_user(Role.COUNTRY_OFFICE, username="ngozi.iom")
+    if name == "referrer":
+        return make_user(Role.REFERRER, username="rami")
+    if name == "national_coordinator":
+        return make_user(Role.NATIONAL_COORDINATOR, username="eva.jam")
+    if name == "administrator":
+        return make_user(Role.ADMINISTRATOR, username="ada")
+    raise ValueError(f"no persona {name!r}")
+
+
+def make_personas() -> dict:
+    """Everyone in PERSONAS, by name: for data that a module makes once (see
+    tests/test_permission_matrix.py); tests otherwise ask for the fixtures."""
+    people = {}
+    for name in PERSONAS:
+        people[name] = make_persona(name, iom_caseworker=people.get("iom_caseworker"))
+    return people
