@@ -4,6 +4,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client, override_settings
 from django_otp.oath import totp
 from whitenoise.storage import CompressedManifestStaticFilesStorage
@@ -41,6 +42,23 @@ def _collected_static(tmp_path_factory):
     with override_settings(STORAGES={**settings.STORAGES, "staticfiles": storage}):
         call_command("collectstatic", interactive=False, verbosity=0)
         yield
+
+
+@pytest.fixture(scope="module")
+def module_transaction(django_db_setup, django_db_blocker):
+    """A transaction around a whole test module, rolled back at the module's end. A
+    module-scoped fixture that asks for it can make data once for all the module's tests
+    (inside `django_db_blocker.unblock()`). Each test still runs in pytest-django's atomic
+    block, now a savepoint inside this transaction: what a test changes is rolled back before
+    the next test. Tests should load such data afresh (nothing cached on a shared object).
+    Not for modules with `transaction=True` tests: those need to commit."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+    yield
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
 
 
 def sign_in(client: Client, user) -> Client:

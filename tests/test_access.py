@@ -5,6 +5,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ampcase.accounts.middleware import OPEN_VIEWS
+from ampcase.accounts.models import User
 from ampcase.accounts.roles import Role
 from tests.factories import make_user
 
@@ -76,9 +77,16 @@ def test_anonymous_visitor_is_sent_to_login(client, path, name):
         assert response["Location"].startswith(reverse("accounts:login") + "?next="), name
 
 
+@pytest.fixture(scope="module")
+def superuser_pk(module_transaction, django_db_blocker):
+    """One superuser for the module's many paths (see `module_transaction`)."""
+    with django_db_blocker.unblock():
+        return make_user(Role.ADMINISTRATOR, is_superuser=True).pk
+
+
 @pytest.mark.parametrize(("path", "name"), PROTECTED)
-def test_password_only_session_is_sent_to_login(path, name):
-    user = make_user(Role.ADMINISTRATOR, is_superuser=True)
+def test_password_only_session_is_sent_to_login(superuser_pk, path, name):
+    user = User.objects.get(pk=superuser_pk)
     client = Client()
     client.force_login(user)  # logged in, but no second factor
     response = client.get("/" + path)

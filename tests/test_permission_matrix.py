@@ -5,7 +5,6 @@ POST-only action asked with GET) or 200. A referrals URL missing from the matrix
 import uuid
 
 import pytest
-from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import get_resolver, reverse
 
@@ -47,36 +46,25 @@ def test_matrix_covers_every_referrals_url():
 
 
 @pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker, tmp_path_factory):
+def matrix(module_transaction, django_db_blocker, tmp_path_factory):
     """Everyone in PERSONAS; a case being prepared (social worker assigned) and a submitted
-    one, both Stockholm, each with a stored document.
-
-    Made once for the module, in a transaction that is rolled back at the module's end. Each
-    test runs in pytest-django's atomic block, a savepoint inside it: what a test changes is
-    rolled back before the next test."""
+    one, both Stockholm, each with a stored document. Made once for the module (see
+    `module_transaction`: each test's changes are rolled back before the next)."""
     with override_settings(DOCUMENT_ROOT=tmp_path_factory.mktemp("documents")):
         with django_db_blocker.unblock():
-            module_transaction = transaction.atomic()
-            module_transaction.__enter__()
-        try:
-            with django_db_blocker.unblock():
-                people = make_personas()
-                coordinator = people["stockholm_coordinator"]
-                preparing = make_ready_to_submit(make_case(CaseState.PREPARING))
-                services.assign_social_worker(
-                    preparing, by=coordinator, social_worker=people["social_worker"]
-                )
-                submitted = make_ready_to_submit(make_case(CaseState.SUBMITTED))
-                for case in (preparing, submitted):
-                    services.add_document(case, by=coordinator, kind="other", document=sample_pdf())
-            yield {
-                "people": {name: user.pk for name, user in people.items()},
-                "cases": {"preparing": preparing.pk, "submitted": submitted.pk},
-            }
-        finally:
-            with django_db_blocker.unblock():
-                transaction.set_rollback(True)
-                module_transaction.__exit__(None, None, None)
+            people = make_personas()
+            coordinator = people["stockholm_coordinator"]
+            preparing = make_ready_to_submit(make_case(CaseState.PREPARING))
+            services.assign_social_worker(
+                preparing, by=coordinator, social_worker=people["social_worker"]
+            )
+            submitted = make_ready_to_submit(make_case(CaseState.SUBMITTED))
+            for case in (preparing, submitted):
+                services.add_document(case, by=coordinator, kind="other", document=sample_pdf())
+        yield {
+            "people": {name: user.pk for name, user in people.items()},
+            "cases": {"preparing": preparing.pk, "submitted": submitted.pk},
+        }
 
 
 # Each test loads the module's people and cases afresh: nothing a test did to them in memory
