@@ -12,6 +12,29 @@ from whitenoise.storage import CompressedManifestStaticFilesStorage
 from ampcase.accounts.roles import Role
 from tests.factories import TOTPDeviceFactory, make_user
 
+# What axe-core found in the browser tests (tests/browser), printed at the end of the run. Under
+# pytest-xdist each worker hands its count to the controller, which prints the sum.
+AXE_REPORT = {"pages": 0, "violations": 0}
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["axe_report"] = AXE_REPORT
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    for key, count in getattr(node, "workeroutput", {}).get("axe_report", {}).items():
+        AXE_REPORT[key] += count
+
+
+def pytest_terminal_summary(terminalreporter):
+    if AXE_REPORT["pages"]:
+        terminalreporter.write_line(
+            f"axe-core: {AXE_REPORT['pages']} page states checked, "
+            f"{AXE_REPORT['violations']} violations"
+        )
+
 
 def pytest_configure(config):
     from django.conf import settings
