@@ -4,6 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ampcase
 export DJANGO_SETTINGS_MODULE := ampcase.settings
+# `make test` runs pytest-xdist with a worker per core (`auto`: the CPUs this process may run
+# on, or PYTEST_XDIST_AUTO_NUM_WORKERS), each with its own test database (test_<name>_gw0, ...).
+# `worksteal` splits the tests evenly and lets an idle worker take the end of the other's queue,
+# where the long browser journeys are. `make test PYTEST_PARALLEL=` runs in one process.
+PYTEST_PARALLEL ?= -n auto --dist worksteal
 
 .PHONY: run test lint format migrate messages makemessages setup clean
 
@@ -46,7 +51,7 @@ test: setup node_modules/.installed lint
 		echo "django-fsm (archived) is installed beside django-fsm-2: uninstall it." >&2; exit 1; fi
 	@DATABASE_URL=$(DATABASE_URL) $(BIN)/python scripts/check-postgres.py
 	DATABASE_URL=$(DATABASE_URL) DEBUG=false SECRET_KEY=test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz \
-		$(BIN)/pytest
+		$(BIN)/pytest $(PYTEST_PARALLEL)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

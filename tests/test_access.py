@@ -1,18 +1,25 @@
 """Every URL the project serves needs both factors: walk the URL resolver, list nothing by hand."""
 
-import uuid
-
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from ampcase.accounts.middleware import OPEN_VIEWS
+from ampcase.accounts.models import User
 from ampcase.accounts.roles import Role
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = {"int": "1", "str": "x", "slug": "x", "uuid": str(uuid.uuid4()), "path": "x"}
+# Fixed values: a random UUID in the test ids would make pytest-xdist's workers collect
+# different tests (and refuse to run).
+SAMPLE = {
+    "int": "1",
+    "str": "x",
+    "slug": "x",
+    "uuid": "6f1c3a52-8d4e-4b7a-9c0f-2e5d7b8a9c10",
+    "path": "x",
+}
 
 
 def _concrete(pattern) -> str | None:
@@ -70,9 +77,16 @@ def test_anonymous_visitor_is_sent_to_login(client, path, name):
         assert response["Location"].startswith(reverse("accounts:login") + "?next="), name
 
 
+@pytest.fixture(scope="module")
+def superuser_pk(module_transaction, django_db_blocker):
+    """One superuser for the module's many paths (see `module_transaction`)."""
+    with django_db_blocker.unblock():
+        return make_user(Role.ADMINISTRATOR, is_superuser=True).pk
+
+
 @pytest.mark.parametrize(("path", "name"), PROTECTED)
-def test_password_only_session_is_sent_to_login(path, name):
-    user = make_user(Role.ADMINISTRATOR, is_superuser=True)
+def test_password_only_session_is_sent_to_login(superuser_pk, path, name):
+    user = User.objects.get(pk=superuser_pk)
     client = Client()
     client.force_login(user)  # logged in, but no second factor
     response = client.get("/" + path)

@@ -2,13 +2,16 @@
 404 (not theirs: looks exactly like a missing case), 403 (theirs to see, not to do), 405 (a
 POST-only action asked with GET) or 200. A referrals URL missing from the matrix fails."""
 
+import uuid
+
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import get_resolver, reverse
 
+from ampcase.accounts.models import User
 from referrals import services
-from referrals.models import CaseState
-from tests.conftest import PERSONAS, sign_in
+from referrals.models import Case, CaseState
+from tests.conftest import PERSONAS, make_personas, sign_in
 from tests.factories import make_case, make_ready_to_submit, sample_pdf
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +34,7 @@ DOCUMENT_PAGES = {"document", "application-pdf"}
 DECIDE_PAGES = {"approve", "request-changes", "reject"}
 POST_ONLY = {"start-screening"}
 LIST_PAGES = {"cases": "all", "my-referrals": "all", "referral-new": "referring"}
+NO_SUCH_CASE = uuid.UUID("0b5e6f0c-3a1d-4c2e-9f7b-8d6a5c4b3a21")
 
 
 def test_matrix_covers_every_referrals_url():
@@ -41,17 +45,42 @@ def test_matrix_covers_every_referrals_url():
     )
 
 
+@pytest.fixture(scope="module")
+def matrix(module_transaction, django_db_blocker, tmp_path_factory):
+    """Everyone in PERSONAS; a case being prepared (social worker assigned) and a submitted
+    one, both Stockholm, each with a stored document. Made once for the module (see
+    `module_transaction`: each test's changes are rolled back before the next)."""
+    with override_settings(DOCUMENT_ROOT=tmp_path_factory.mktemp("documents")):
+        with django_db_blocker.unblock():
+            people = make_personas()
+            coordinator = people["stockholm_coordinator"]
+            preparing = make_ready_to_submit(make_case(CaseState.PREPARING))
+            services.assign_social_worker(
+                preparing, by=coordinator, social_worker=people["social_worker"]
+            )
+            submitted = make_ready_to_submit(make_case(CaseState.SUBMITTED))
+            for case in (preparing, submitted):
+                services.add_document(case, by=coordinator, kind="other", document=sample_pdf())
+        yield {
+            "people": {name: user.pk for name, user in people.items()},
+            "cases": {"preparing": preparing.pk, "submitted": submitted.pk},
+        }
+
+
+# Each test loads the module's people and cases afresh: nothing a test did to them in memory
+# (a refreshed state, permissions cached on a user) reaches the next test.
+
+
 @pytest.fixture
-def cases(stockholm_coordinator, social_worker, settings, tmp_path):
-    """A case being prepared (social worker assigned) and a submitted one, both Stockholm,
-    each with a stored document."""
-    settings.DOCUMENT_ROOT = tmp_path
-    preparing = make_ready_to_submit(make_case(CaseState.PREPARING))
-    services.assign_social_worker(preparing, by=stockholm_coordinator, social_worker=social_worker)
-    submitted = make_ready_to_submit(make_case(CaseState.SUBMITTED))
-    for case in (preparing, submitted):
-        services.add_document(case, by=stockholm_coordinator, kind="other", document=sample_pdf())
-    return {"preparing": preparing, "submitted": submitted}
+def people(matrix, db):
+    users = User.objects.in_bulk(matrix["people"].values())
+    return {name: users[pk] for name, pk in matrix["people"].items()}
+
+
+@pytest.fixture
+def cases(matrix, db):
+    found = Case.objects.in_bulk(matrix["cases"].values())
+    return {kind: found[pk] for kind, pk in matrix["cases"].items()}
 
 
 def _url(name, case):
@@ -90,8 +119,8 @@ def _expected(persona: str, kind: str, name: str) -> int:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("kind", ["preparing", "submitted"])
-def test_case_pages(request, cases, persona, kind):
-    client = sign_in(Client(), request.getfixturevalue(persona))
+def test_case_pages(people, cases, persona, kind):
+    client = sign_in(Client(), people[persona])
     case = cases[kind]
     for name in sorted(CASE_PAGES | WORK_PAGES | DECIDE_PAGES | POST_ONLY | DOCUMENT_PAGES):
         response = client.get(_url(name, case))
@@ -99,8 +128,8 @@ def test_case_pages(request, cases, persona, kind):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_list_pages(request, db, persona):
-    user = request.getfixturevalue(persona)
+def test_list_pages(people, persona):
+    user = people[persona]
     client = sign_in(Client(), user)
     for name, who in LIST_PAGES.items():
         expected = 200
@@ -116,16 +145,19 @@ def test_list_pages(request, db, persona):
 @pytest.mark.parametrize(
     "name", sorted(CASE_PAGES | WORK_PAGES | DECIDE_PAGES | POST_ONLY | DOCUMENT_PAGES)
 )
-def test_anonymous_is_sent_to_login(client, cases, name):
-    response = client.get(_url(name, cases["preparing"]))
+def test_anonymous_is_sent_to_login(client, name):
+    # The middleware sends an anonymous visitor to the login page before any view runs (and
+    # before any case is looked up): a made-up case needs no data.
+    ids = [NO_SUCH_CASE, NO_SUCH_CASE] if name in {"person", "document"} else [NO_SUCH_CASE]
+    response = client.get(reverse(f"referrals:{name}", args=ids))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_only_the_regions_coordinator_can_start_screening(request, persona):
+def test_only_the_regions_coordinator_can_start_screening(people, persona):
     case = make_case(CaseState.REFERRED)
-    client = sign_in(Client(), request.getfixturevalue(persona))
+    client = sign_in(Client(), people[persona])
     response = client.post(reverse("referrals:start-screening", args=[case.uuid]))
     case.refresh_from_db()
     if persona == "stockholm_coordinator":
@@ -137,9 +169,9 @@ def test_only_the_regions_coordinator_can_start_screening(request, persona):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_only_iom_caseworker_can_approve(request, cases, persona):
+def test_only_iom_caseworker_can_approve(people, cases, persona):
     case = cases["submitted"]
-    client = sign_in(Client(), request.getfixturevalue(persona))
+    client = sign_in(Client(), people[persona])
     response = client.post(reverse("referrals:approve", args=[case.uuid]), {"reason": ""})
     case.refresh_from_db()
     if persona == "iom_caseworker":

@@ -11,14 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import AXE_REPORT
+
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-# What axe found across the session, printed at the end of the run.
-AXE_REPORT = {"pages": 0, "violations": 0}
 
 
 def pytest_collection_modifyitems(items):
@@ -105,11 +104,3 @@ def expect_path(page, path: str) -> None:
         shown = page.locator("main").inner_text()[:500] if page.locator("main").count() else ""
         trail = "\n".join(getattr(page, "responses", [])[-12:])
         pytest.fail(f"expected {path}, at {page.url}\nshows: {shown}\nresponses:\n{trail}")
-
-
-def pytest_terminal_summary(terminalreporter):
-    if AXE_REPORT["pages"]:
-        terminalreporter.write_line(
-            f"axe-core: {AXE_REPORT['pages']} page states checked, "
-            f"{AXE_REPORT['violations']} violations"
-        )
