@@ -62,6 +62,10 @@ def _locked_case(case: Case, by, allowed=permissions.can_support) -> Case:
     # Before the arrival there is no budget yet; after the case ended, none any more.
     if not support_open(locked):
         raise SupportError(case_services.now_in_state(locked))
+    if not ReintegrationPlan.objects.filter(case=locked).exists():
+        raise SupportError(
+            _("This case has no reintegration plan: it arrived before there were any.")
+        )
     if allowed is not None and not allowed(locked, by):
         raise case_services.Denied(locked, by, "support")
     return locked

@@ -81,6 +81,16 @@ def _supporting(request: HttpRequest, case_uuid) -> Case:
     )
 
 
+def _plan(case: Case) -> ReintegrationPlan:
+    """The case's plan, opened at the arrival (a case that arrived before there were plans
+    has none: there is nothing to show)."""
+    plan = ReintegrationPlan.objects.select_related("period", "updated_by").filter(case=case)
+    found = plan.first()
+    if found is None:
+        raise Http404
+    return found
+
+
 def _payment(case: Case, payment_uuid) -> Payment:
     payment = (
         Payment.objects.select_related(
@@ -155,7 +165,7 @@ def budget(case: Case, people: list[Person]) -> list[BudgetLine]:
 
 def support(request: HttpRequest, case_uuid) -> HttpResponse:
     case = _reading(request, case_uuid)
-    plan = ReintegrationPlan.objects.select_related("period", "updated_by").get(case=case)
+    plan = _plan(case)
     people = list(case.people.all())
     children = [person for person in people if person.relation == Person.Relation.CHILD]
     shares = defaultdict(dict)
@@ -189,7 +199,7 @@ def support(request: HttpRequest, case_uuid) -> HttpResponse:
 @case_page(back="reintegration:support")
 def plan_form(request: HttpRequest, case_uuid) -> HttpResponse:
     case = _supporting(request, case_uuid)
-    plan = ReintegrationPlan.objects.get(case=case)
+    plan = _plan(case)
     form = SupportPlanForm(request.POST or None, instance=plan)
     if request.method == "POST" and form.is_valid():
         services.save_plan(case, by=request.user, **form.cleaned_data)
@@ -325,10 +335,14 @@ def _subject(case: Case, payment_uuid) -> Payment | None:
 
 def _fresh_code(request: HttpRequest) -> HttpResponse | None:
     """An approval needs a code given within the last five minutes: otherwise the approver
-    gives one first (the POST is not carried out; they confirm again afterwards)."""
-    if stepup.code_is_fresh(request):
-        return None
-    return redirect(stepup.step_up_url(request))
+    gives one first (the POST is not carried out; they confirm again afterwards). Every
+    approval also gets a new session key, so that a session id seen before is worth nothing
+    afterwards."""
+    if not stepup.code_is_fresh(request):
+        return redirect(stepup.step_up_url(request))
+    if request.method == "POST":
+        request.session.cycle_key()
+    return None
 
 
 def _payment_step(name, transition, run, label, title, intro, done, form=None, guard=None):
@@ -462,7 +476,7 @@ def budget_pdf(request: HttpRequest, case_uuid) -> HttpResponse:
 
     case = _reading(request, case_uuid)
     language = pdf_language(request)
-    plan = ReintegrationPlan.objects.select_related("period").get(case=case)
+    plan = _plan(case)
     people = list(case.people.all())
     payments = list(
         case.payments.exclude(state__in=NOT_COMMITTED)

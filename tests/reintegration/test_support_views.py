@@ -177,12 +177,16 @@ def test_an_approval_with_an_old_code_asks_for_a_fresh_one_first(arrived, paymen
     assert payments["requested"].state == P.REQUESTED
 
 
-def test_an_approval_with_a_fresh_code_goes_through(arrived, payments, iom_approver):
+def test_an_approval_with_a_fresh_code_goes_through_under_a_new_session_key(
+    arrived, payments, iom_approver
+):
     client = sign_in(Client(), iom_approver)
     url = reverse("reintegration:payment-approve", args=[arrived.uuid, payments["requested"].uuid])
+    before = client.session.session_key
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=4)):
         response = client.post(url)
     assert response.status_code == 302
+    assert client.session.session_key != before
     payments["requested"].refresh_from_db()
     assert (payments["requested"].state, payments["requested"].decided_by) == (
         P.APPROVED,
