@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
@@ -494,6 +495,8 @@ def budget_pdf(request: HttpRequest, case_uuid) -> HttpResponse:
 
 # The approvers' queue.
 
+QUEUE_PAGE_SIZE = 50
+
 
 def approvals(request: HttpRequest) -> HttpResponse:
     """Every payment waiting for approval on a case the approver may see, oldest first, with
@@ -516,10 +519,11 @@ def approvals(request: HttpRequest) -> HttpResponse:
         .annotate(
             free=Coalesce(Subquery(free), Value(ZERO), output_field=DecimalField()),
         )
-        .order_by("requested_at", "id")[:200]
+        .order_by("requested_at", "id")
     )
-    audit.record(request, "payment.queue_viewed")
-    return render(request, "reintegration/approvals.html", {"payments": list(waiting)})
+    page = Paginator(waiting, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    audit.record(request, "payment.queue_viewed", summary=f"page {page.number}")
+    return render(request, "reintegration/approvals.html", {"page": page})
 
 
 # Providers.

@@ -402,3 +402,15 @@ def test_a_disbursement_with_a_comma_rate_is_read_as_a_decimal(arrived):
         Decimal("690.00"),
     )
     assert form.cleaned_data["local_currency"] == "RON"
+
+
+def test_the_approval_queue_comes_in_pages_of_fifty_oldest_first(
+    arrived, nigeria_office, iom_approver
+):
+    _many_payments(arrived, nigeria_office, 60)
+    client = sign_in(Client(HTTP_ACCEPT_LANGUAGE="en"), iom_approver)
+    first = client.get(reverse("reintegration:approvals")).content.decode()
+    second = client.get(reverse("reintegration:approvals"), {"page": 2}).content.decode()
+    rows = r"<tr><td><a href="
+    assert (len(re.findall(rows, first)), len(re.findall(rows, second))) == (50, 10)
+    assert "60 payments wait for approval, oldest first." in first
