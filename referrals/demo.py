@@ -21,15 +21,16 @@ DEMO_NOTE = "[demo] Fictional person for trying the system."
 
 
 class Spec:
-    """One demo case: the state it is walked to, and who the returnee is."""
+    """One demo case: the state it is walked to, who the returnee is, and, for a case whose
+    story lies in the past, how many months ago it arrived (and how it ended)."""
 
-    def __init__(self, state, given, family, born, country, child=None):
+    def __init__(self, state, given, family, born, country, child=None, months_ago=0, outcome=""):
         self.state, self.given, self.family, self.born = state, given, family, born
         self.country, self.child = country, child
+        self.months_ago, self.outcome = months_ago, outcome
 
 
-# One case in every state a service can reach. (A case is closed with its follow-up, which
-# does not exist yet: no demo case is closed.)
+# One case in every state, and a few more lives after arrival.
 CASES = [
     Spec(S.REFERRED, "Ioana", "Popescu", dt.date(1998, 3, 14), "RO"),
     Spec(S.SCREENING, "Blessing", "Okoro", dt.date(2001, 7, 2), "NG"),
@@ -41,10 +42,25 @@ CASES = [
     Spec(S.IN_TRANSIT, "Faith", "Nwosu", dt.date(1997, 12, 1), "NG"),
     Spec(S.REINTEGRATION, "Esther", "Obi", dt.date(2000, 6, 21), "NG"),
     Spec(S.WITHDRAWN, "Mihaela", "Georgescu", dt.date(1995, 10, 12), "RO"),
+    # Arrived five months ago: three contacts done (one reporting a threat), one overdue.
+    Spec(S.REINTEGRATION, "Chioma", "Nwankwo", dt.date(1994, 4, 11), "NG", months_ago=5),
+    # Arrived eight months ago, followed up for six months and closed.
+    Spec(
+        S.CLOSED, "Precious", "Ike", dt.date(1992, 8, 30), "NG", months_ago=8, outcome="completed"
+    ),
+    # Approved, but the journey was cancelled: closed without travelling.
+    Spec(S.CLOSED, "Roxana", "Marin", dt.date(1991, 2, 14), "RO", outcome="never_travelled"),
 ]
 # The states a case passes on its way to each state, after the application is prepared.
-SUBMITTED_OR_LATER = {S.SUBMITTED, S.APPROVED, S.REJECTED, S.IN_TRANSIT, S.REINTEGRATION}
-APPROVED_OR_LATER = {S.APPROVED, S.IN_TRANSIT, S.REINTEGRATION}
+SUBMITTED_OR_LATER = {
+    S.SUBMITTED,
+    S.APPROVED,
+    S.REJECTED,
+    S.IN_TRANSIT,
+    S.REINTEGRATION,
+    S.CLOSED,
+}
+APPROVED_OR_LATER = {S.APPROVED, S.IN_TRANSIT, S.REINTEGRATION, S.CLOSED}
 INTERPRETER = "Demo Tolk (engelska)"
 
 

@@ -26,4 +26,6 @@ EVENT_LABELS: dict[str, str] = {
     "person.changed": _("changed personal details"),
     "case.departed": _("recorded that the returnee left Sweden"),
     "case.arrived": _("recorded that the returnee arrived"),
+    "case.closed": _("closed the case"),
+    "case.reopened": _("reopened the case"),
 }

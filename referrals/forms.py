@@ -8,6 +8,7 @@ from ampcase.lib.documents import DocumentField
 
 from .models import (
     Application,
+    CaseOutcome,
     CaseState,
     Consent,
     ConsentPurpose,
@@ -207,6 +208,21 @@ class OptionalMessageForm(forms.Form):
     )
 
 
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=CaseOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the outcome.")},
+    )
+    note = forms.CharField(
+        label=_("Note on the outcome"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        required=False,
+    )
+
+
 class WithdrawForm(ReasonForm):
     on = forms.DateField(
         label=_("Date the returnee withdrew"),
@@ -243,6 +259,11 @@ class CaseFilterForm(forms.Form):
         label=_("Age group"),
         required=False,
         choices=[("", _("All")), ("minor", _("Under 18")), ("adult", _("18 or older"))],
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        required=False,
+        choices=[("", _("All")), *CaseOutcome.choices],
     )
     referred_from = forms.DateField(label=_("Referred from"), required=False, widget=DateInput())
     referred_to = forms.DateField(label=_("Referred until"), required=False, widget=DateInput())

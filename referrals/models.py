@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from ampcase.accounts.models import Organisation, Region
 from ampcase.lib import fsm
 
-from .permissions import can_decide, can_plan_travel, can_receive, can_work
+from .permissions import can_close, can_decide, can_plan_travel, can_receive, can_work
 
 
 class CaseState(models.TextChoices):
@@ -48,6 +48,25 @@ FINAL_STATES = frozenset({S.INELIGIBLE, S.REJECTED, S.CLOSED, S.WITHDRAWN})
 # The IOM office of the destination country takes part from the approval on, until the case
 # is withdrawn (DESIGN.md section 6).
 COUNTRY_OFFICE_STATES = frozenset({S.APPROVED, S.IN_TRANSIT, S.REINTEGRATION, S.CLOSED})
+
+
+class CaseOutcome(models.TextChoices):
+    """How a case ended, recorded by IOM Finland when it closes the case."""
+
+    COMPLETED = "completed", _("Reintegration completed")
+    LOST_CONTACT = "lost_contact", _("Lost contact")
+    MOVED_ON = "moved_on", _("Moved on or migrated again")
+    TRAFFICKED_AGAIN = "trafficked_again", _("Trafficked again")
+    DIED = "died", _("Died")
+    WITHDREW = "withdrew", _("Withdrew from support")
+    NEVER_TRAVELLED = "never_travelled", _("Never travelled")
+
+
+# Outcomes that end contact with the returnee: a case may close with them before the
+# six months of follow-up are done.
+CONTACT_ENDED = frozenset(
+    {CaseOutcome.LOST_CONTACT, CaseOutcome.MOVED_ON, CaseOutcome.DIED, CaseOutcome.WITHDREW}
+)
 
 
 class RiskLevel(models.IntegerChoices):
@@ -116,6 +135,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     risk_level = models.PositiveSmallIntegerField(
         _("risk level"), null=True, blank=True, choices=RiskLevel.choices
     )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CaseOutcome.choices, blank=True)
+    outcome_note = models.TextField(_("note on the outcome"), max_length=4000, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The state the case was closed from, to which a reopening returns it.
+    closed_from = models.CharField(max_length=20, blank=True)
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, max_length=2000)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -138,6 +162,15 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=~Q(state=S.WITHDRAWN) | Q(withdrawn_on__isnull=False),
                 name="withdrawn_case_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=S.CLOSED)
+                | (Q(outcome__in=CaseOutcome.values) & Q(closed_at__isnull=False)),
+                name="closed_case_has_outcome",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome__in=CaseOutcome.values),
+                name="case_outcome_is_known",
             ),
             models.CheckConstraint(
                 condition=Q(state__in=[S.REFERRED, S.SCREENING, S.PREPARING, S.INELIGIBLE])
@@ -216,6 +249,34 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=S.IN_TRANSIT, target=S.REINTEGRATION, permission=can_receive)
     def arrive(self) -> None:
         pass
+
+    # IOM Finland closes a case with its outcome: in reintegration, or after a journey that
+    # failed or was cancelled; and may reopen it, to the state it was closed from.
+    @transition(
+        field=state,
+        source=[S.REINTEGRATION, S.APPROVED, S.IN_TRANSIT],
+        target=S.CLOSED,
+        permission=can_close,
+    )
+    def close(self, outcome: str, outcome_note: str) -> None:
+        self.closed_from = self.state
+        self.outcome = outcome
+        self.outcome_note = outcome_note
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=S.CLOSED,
+        target=RETURN_VALUE(S.REINTEGRATION, S.APPROVED, S.IN_TRANSIT),
+        permission=can_close,
+    )
+    def reopen(self) -> str:
+        previous = self.closed_from or S.REINTEGRATION
+        self.closed_from = ""
+        self.outcome = ""
+        self.outcome_note = ""
+        self.closed_at = None
+        return previous
 
     @transition(field=state, source=WITHDRAWABLE, target=S.WITHDRAWN, permission=can_work)
     def withdraw(self, on: date, reason: str) -> None:

@@ -90,5 +90,10 @@ def can_receive(case: Case, user) -> bool:
     return user.has_role(Role.COUNTRY_OFFICE) and IDENTITY in case_perms(user, case)
 
 
+def can_close(case: Case, user) -> bool:
+    """IOM Finland's caseworkers close a case with its outcome, and reopen it."""
+    return user.has_role(Role.IOM_CASEWORKER) and VIEW in case_perms(user, case)
+
+
 def can_log_referral(user) -> bool:
     return bool({Role.REFERRER, Role.REGION_COORDINATOR} & user.roles)

@@ -16,7 +16,7 @@ from ampcase.accounts.roles import Role
 from ampcase.lib import fsm
 
 from .grants import cases_for
-from .models import FINAL_STATES, JOURNEY_OPEN_STATES, Case, CaseState
+from .models import FINAL_STATES, Case, CaseState
 from .permissions import DECIDE, STATUS, WORK
 from .registry import Queue
 
@@ -93,15 +93,6 @@ def case_queues(user) -> list[Queue]:
                 _("No approved cases waiting."),
             ),
         ]
-    if user.has_role(Role.COUNTRY_OFFICE):
-        queues.append(
-            Queue(
-                "arrivals",
-                _("Arrivals expected"),
-                oldest(cases_for(user).filter(state__in=JOURNEY_OPEN_STATES)),
-                _("No arrivals expected."),
-            )
-        )
     if user.has_role(Role.REFERRER):
         queues.append(
             Queue(

@@ -8,6 +8,8 @@ follow-up). Each of them adds what it brings to the case here, from its `AppConf
 - `case_link`: a link on the case page (the risk table, the travel plan);
 - `queue`: work queues on the home page ("My work");
 - `event_labels`: the words of the app's timeline entries;
+- `closing_check`: a condition of closing a case (the reintegration app: the six months of
+  follow-up done, no payment waiting to be paid out, no journey under way);
 - `case_withdrawn`: a signal sent inside the withdrawal's transaction, so that an app ends what
   it had under way for the case (the travel app cancels a journey not yet made).
 
@@ -17,7 +19,7 @@ Referrals registers its own checks, queues and words through the same functions.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.dispatch import Signal
@@ -84,6 +86,8 @@ class Queue:
     title: str
     cases: list
     empty: str
+    # A few words beside a case (its flight and date, say), by the case's id.
+    notes: dict = field(default_factory=dict)
 
 
 QueueSource = Callable[[object], list[Queue]]
@@ -112,6 +116,23 @@ def event_labels(labels: dict[str, str]) -> None:
 def describe(action: str) -> str:
     """The words for `action`; the action's code if no app gave any."""
     return str(_EVENT_LABELS.get(action, action))
+
+
+# Conditions of closing a case: a check takes (case, outcome) and returns what stands in the
+# way, in words for IOM Finland (the reintegration app: follow-ups done, payments settled).
+
+ClosingCheck = Callable[["Case", str], list[str]]
+_CLOSING_CHECKS: list[ClosingCheck] = []
+
+
+def closing_check(check: ClosingCheck) -> ClosingCheck:
+    if check not in _CLOSING_CHECKS:
+        _CLOSING_CHECKS.append(check)
+    return check
+
+
+def closing_problems(case: Case, outcome: str) -> list[str]:
+    return [problem for check in _CLOSING_CHECKS for problem in check(case, outcome)]
 
 
 # Sent inside the withdrawal's transaction, with `case` and `by`.

@@ -35,6 +35,7 @@ from .models import (
     Application,
     Case,
     CaseEvent,
+    CaseOutcome,
     Consent,
     ConsentPurpose,
     Decision,
@@ -442,6 +443,32 @@ def withdraw_case(case: Case, *, by, on: date, reason: str) -> Case:
     locked = _run(case, by, "withdraw", "case.withdrawn", reason, on=on, reason=reason)
     registry.case_withdrawn.send(sender=Case, case=locked, by=by)
     return locked
+
+
+@service
+def close_case(case: Case, *, by, outcome: str, note: str = "") -> Case:
+    """IOM Finland closes the case with its outcome. Refused, with everything in the way
+    listed, while another app's conditions of closing do not hold (follow-ups, payments)."""
+    if outcome not in CaseOutcome.values:
+        raise CaseError(_("Choose the outcome."))
+
+    def settled(locked: Case) -> None:
+        problems = registry.closing_problems(locked, outcome)
+        if problems:
+            raise CaseError(_("The case cannot be closed yet."), problems)
+
+    return _run(
+        case, by, "close", "case.closed", note, before=settled, outcome=outcome, outcome_note=note
+    )
+
+
+@service
+def reopen_case(case: Case, *, by, reason: str) -> Case:
+    """IOM Finland reopens a closed case, with the reason: back to the state it was closed
+    from, its history kept."""
+    if not reason.strip():
+        raise CaseError(_("Give the reason for reopening the case."))
+    return _run(case, by, "reopen", "case.reopened", reason)
 
 
 @service

@@ -27,6 +27,7 @@ from .forms import (
     ApplicationForm,
     AssignForm,
     CaseFilterForm,
+    CloseForm,
     ConsentForm,
     DocumentForm,
     EligibilityForm,
@@ -81,6 +82,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(state=data["state"])
         if data["country"]:
             cases = cases.filter(destination_country=data["country"])
+        if data["outcome"]:
+            cases = cases.filter(outcome=data["outcome"])
         adult_cutoff = adult_if_born_on_or_before(timezone.localdate())
         if data["age_group"] == "minor":
             cases = cases.filter(born__gt=adult_cutoff)
@@ -195,7 +198,35 @@ DECISIONS = (
         form=ReasonForm,
     ),
 )
-STEPS = (WITHDRAW, *DECISIONS)
+# Closing, with the outcome, and reopening: IOM Finland.
+ENDINGS = (
+    Step(
+        url_name="referrals:close",
+        transition="close",
+        run=lambda case, by, data: services.close_case(
+            case, by=by, outcome=data["outcome"], note=data["note"]
+        ),
+        label=gettext_lazy("Close the case"),
+        title=gettext_lazy("Close the case"),
+        intro=gettext_lazy(
+            "Record how the case ended. A closed case is read-only for everyone; IOM Finland "
+            "can reopen it."
+        ),
+        done=gettext_lazy("The case was closed."),
+        form=CloseForm,
+    ),
+    Step(
+        url_name="referrals:reopen",
+        transition="reopen",
+        run=lambda case, by, data: services.reopen_case(case, by=by, reason=data["reason"]),
+        label=gettext_lazy("Reopen the case"),
+        title=gettext_lazy("Reopen the case"),
+        intro=gettext_lazy("The case goes back to where it was closed from, its history kept."),
+        done=gettext_lazy("The case was reopened."),
+        form=ReasonForm,
+    ),
+)
+STEPS = (WITHDRAW, *DECISIONS, *ENDINGS)
 
 
 def _actions(case: Case, user) -> list[tuple[str, str, str]]:
@@ -220,6 +251,7 @@ def _actions(case: Case, user) -> list[tuple[str, str, str]]:
     if permissions.can_record_consent(case, user):
         items.append((url("consent"), _("Record consent or its withdrawal"), "link"))
     items += [(link, label, "link") for link, label in step_actions(case, DECISIONS, user)]
+    items += [(link, label, "link") for link, label in step_actions(case, ENDINGS, user)]
     return items
 
 

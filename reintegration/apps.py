@@ -16,12 +16,14 @@ class ReintegrationConfig(AppConfig):
         from referrals import registry
 
         from . import queues
-        from .services import support, travel
+        from .services import followup, support, travel
+        from .views import followup as followup_views
         from .views import support as support_views
         from .views import travel as travel_views
 
         registry.case_link(travel_views.case_link)
         registry.case_link(support_views.case_link)
+        registry.case_link(followup_views.case_link)
         registry.event_labels(
             {
                 "travel.planned": _("started a travel plan"),
@@ -47,6 +49,12 @@ class ReintegrationConfig(AppConfig):
                 "payment.cancelled": _("cancelled a payment"),
                 "payment.disbursed": _("recorded a disbursement"),
                 "payment.reconciled": _("reconciled a payment"),
+                "follow_up.added": _("planned a further follow-up contact"),
+                "follow_up.recorded": _("recorded a follow-up contact"),
+                "follow_up.changed": _("corrected a follow-up record"),
+                "follow_up.threat_reported": _(
+                    "reported signs of renewed exploitation or a threat"
+                ),
             }
         )
         # A test database's flush empties the tables the data migration filled: the
@@ -54,8 +62,15 @@ class ReintegrationConfig(AppConfig):
         post_migrate.connect(
             support.ensure_programme_rates, sender=self, dispatch_uid="programme-rates"
         )
+        registry.queue(queues.arrivals)
         registry.queue(queues.incidents)
+        registry.queue(queues.follow_ups)
+        registry.queue(queues.threats)
         registry.queue(queues.payments)
+        # A case closes once its follow-up, payments and journey allow it.
+        registry.closing_check(followup.follow_ups_done)
+        registry.closing_check(followup.payments_settled)
+        registry.closing_check(followup.journey_ended)
         registry.case_withdrawn.connect(
             travel.cancel_on_withdrawal, dispatch_uid="travel-withdrawal"
         )

@@ -12,10 +12,11 @@ from decimal import Decimal
 from django.utils import timezone
 
 from ampcase.lib.money import quantize
+from referrals import services as case_services
 from referrals.demo import a_pdf
 from referrals.models import Case, CaseState
 
-from .services import support
+from .services import followup, support
 from .services import travel as services
 
 # By destination: (flight, from, to, departure and arrival as (hour, minute), assistance at
@@ -196,4 +197,47 @@ def payments(case: Case, *, contracts, office, approver) -> None:
         needs_and_goals="Safe housing away from the recruiters; an income of her own within "
         "a year; counselling.",
         services=["housing", "psychosocial", "vocational"],
+    )
+
+
+# Follow-up: contacts made in the past, each recorded on the day after it was due.
+
+CONTACT = {
+    "how": "visit",
+    "housing": "Lives in the shelter; looking for a room.",
+    "health": "Well; sees the counsellor every two weeks.",
+    "income": "Follows the hairdressing course.",
+    "safety": "Feels safe.",
+    "support_received": "Subsistence; counselling.",
+    "notes": "",
+}
+
+
+def follow_ups(case: Case, *, office, done: int, threat_in: int | None = None) -> None:
+    """Record the contacts of months 1 to `done`, each the day after it was due (the clock
+    set back to then); the one of month `threat_in` reports a threat."""
+    import time_machine
+
+    for contact in case.follow_ups.filter(month__lte=done).order_by("month"):
+        day = contact.due_on + dt.timedelta(days=1)
+        moment = dt.datetime.combine(day, dt.time(11, 0), tzinfo=dt.UTC)
+        threat = contact.month == threat_in
+        fields = {
+            **CONTACT,
+            "safety": "A man from the old network asked neighbours about her."
+            if threat
+            else CONTACT["safety"],
+        }
+        with time_machine.travel(moment):
+            followup.record_follow_up(contact, by=office, done_on=day, threat=threat, **fields)
+
+
+def close_after_cancelled_journey(case: Case, *, iom) -> None:
+    """A journey planned, then cancelled; the case closed without travelling."""
+    services.cancel(case, by=iom, reason="The returnee decided to stay with her sister.")
+    case_services.close_case(
+        case,
+        by=iom,
+        outcome="never_travelled",
+        note="Stays in Sweden; knows she can ask again.",
     )

@@ -732,3 +732,75 @@ class Payment(ConcurrentTransitionMixin, models.Model):
     def reconcile(self, reconciler) -> None:
         self.reconciled_by = reconciler
         self.reconciled_at = timezone.now()
+
+
+# Follow-up after arrival: monthly contacts for months 1 to 6 (the programme's minimum), and
+# further ones the office or IOM Finland add, up to month 24 (the two years in which the risk
+# of being trafficked again is highest).
+
+REQUIRED_MONTHS = 6
+LAST_MONTH = 24
+
+
+class ContactWay(models.TextChoices):
+    VISIT = "visit", _("Home visit")
+    PHONE = "phone", _("Phone")
+    OFFICE = "office", _("At the IOM office")
+    PARTNER = "partner", _("Through a partner")
+
+
+class FollowUp(models.Model):
+    """One follow-up contact of a case: due in a month after arrival, recorded when made."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    month = models.PositiveSmallIntegerField(_("month after arrival"))
+    due_on = models.DateField(_("due on"))
+    done_on = models.DateField(_("date of the contact"), null=True, blank=True)
+    how = models.CharField(_("how"), max_length=20, choices=ContactWay.choices, blank=True)
+    housing = models.TextField(_("housing"), max_length=2000, blank=True)
+    health = models.TextField(_("health"), max_length=2000, blank=True)
+    income = models.TextField(_("income or activity"), max_length=2000, blank=True)
+    safety = models.TextField(_("safety"), max_length=2000, blank=True)
+    threat = models.BooleanField(
+        _("signs of renewed exploitation, or threats"),
+        default=False,
+        help_text=_(
+            "IOM Finland and the region coordinator are told at once, and the risk table is to "
+            "be reviewed."
+        ),
+    )
+    support_received = models.TextField(_("support received"), max_length=2000, blank=True)
+    notes = models.TextField(_("notes"), max_length=4000, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "month"]
+        verbose_name = _("follow-up")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "month"], name="one_follow_up_a_month"),
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=LAST_MONTH),
+                name="follow_up_within_two_years",
+            ),
+            models.CheckConstraint(
+                condition=Q(done_on__isnull=True)
+                | (~Q(how="") & Q(recorded_by__isnull=False, recorded_at__isnull=False)),
+                name="follow_up_done_is_recorded",
+            ),
+            models.CheckConstraint(
+                condition=Q(done_on__isnull=False) | Q(threat=False),
+                name="follow_up_threat_only_when_done",
+            ),
+        ]
+
+    @property
+    def required(self) -> bool:
+        return self.month <= REQUIRED_MONTHS
+
+    @property
+    def done(self) -> bool:
+        return self.done_on is not None

@@ -90,6 +90,15 @@ def provider_countries(user) -> set[str] | None:
     return set()
 
 
+def can_read_follow_ups(case: Case, user) -> bool:
+    """What a follow-up contact found is special-category personal data: read by IOM Finland
+    and the destination's office (each seeing the identity), not by the region's coordinators
+    or the social worker, who see that contacts happen."""
+    office = user.has_role(Role.COUNTRY_OFFICE)
+    iom = user.has_role(Role.IOM_CASEWORKER) or user.has_role(Role.IOM_APPROVER)
+    return (office or iom) and case_permissions.can_see_identity(case, user)
+
+
 def can_manage_providers(user, country: str) -> bool:
     countries = provider_countries(user)
     return countries is None or country in countries

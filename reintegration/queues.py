@@ -1,5 +1,9 @@
 """The reintegration app's work queues on the home page."""
 
+import datetime as dt
+
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ampcase.accounts.roles import Role
@@ -9,7 +13,9 @@ from referrals.permissions import IDENTITY
 from referrals.queues import oldest
 from referrals.registry import Queue
 
-from .models import LIVE_STATES, PaymentState, TravelState
+from .models import LIVE_STATES, FlightSegment, FollowUp, PaymentState, TravelState
+from .services import followup
+from .services.support import SUPPORT_STATES
 
 
 def incidents(user) -> list[Queue]:
@@ -59,3 +65,84 @@ def payments(user) -> list[Queue]:
             ),
         ]
     return queues
+
+
+def arrivals(user) -> list[Queue]:
+    """The destination's office: returnees on their way or about to be, with the flight that
+    lands last and its date (local time at the airport)."""
+    if not user.has_role(Role.COUNTRY_OFFICE):
+        return []
+    cases = oldest(cases_for(user).filter(state__in=JOURNEY_OPEN_STATES))
+    last_flight = {}
+    for flight in (
+        FlightSegment.objects.filter(plan__case__in=cases, plan__state__in=LIVE_STATES)
+        .select_related("plan")
+        .order_by("arrives_on", "arrives_at")
+    ):
+        last_flight[flight.plan.case_id] = flight
+    notes = {
+        case_id: f"{flight.flight_number} {flight.to_airport} {flight.arrives_on:%Y-%m-%d} "
+        f"{flight.arrives_at:%H:%M}"
+        for case_id, flight in last_flight.items()
+    }
+    return [Queue("arrivals", _("Arrivals expected"), cases, _("No arrivals expected."), notes)]
+
+
+def follow_ups(user) -> list[Queue]:
+    """The destination's office: follow-ups due this week and overdue ones. IOM Finland:
+    overdue follow-ups in every country. Dates count in each destination's time zone."""
+    office = user.has_role(Role.COUNTRY_OFFICE)
+    if not office and not user.has_role(Role.IOM_CASEWORKER):
+        return []
+    visible = cases_for(user, IDENTITY).filter(state__in=SUPPORT_STATES)
+    now = timezone.now()
+    countries = set(visible.order_by().values_list("destination_country", flat=True).distinct())
+    today = {code: followup.country_zone(code) for code in countries}
+    today = {code: now.astimezone(zone).date() for code, zone in today.items()}
+    overdue = Q(pk__in=[])
+    due_soon = Q(pk__in=[])
+    for code, day in today.items():
+        in_country = Q(case__destination_country=code, done_on__isnull=True)
+        overdue |= in_country & Q(due_on__lt=day)
+        due_soon |= in_country & Q(due_on__gte=day, due_on__lt=day + dt.timedelta(days=7))
+    open_contacts = FollowUp.objects.filter(case__in=visible)
+    queues = []
+    if office:
+        soon = open_contacts.filter(due_soon).values("case")
+        queues.append(
+            Queue(
+                "follow-ups-due",
+                _("Follow-ups due this week"),
+                oldest(visible.filter(pk__in=soon)),
+                _("No follow-ups due this week."),
+            )
+        )
+    late = open_contacts.filter(overdue).values("case")
+    queues.append(
+        Queue(
+            "follow-ups-overdue",
+            _("Follow-ups overdue"),
+            oldest(visible.filter(pk__in=late)),
+            _("No follow-ups are overdue."),
+        )
+    )
+    return queues
+
+
+def threats(user) -> list[Queue]:
+    """IOM Finland and the region's coordinators: cases whose follow-up reported signs of
+    renewed exploitation or a threat, until a risk table completed after it."""
+    if not (user.has_role(Role.IOM_CASEWORKER) or user.has_role(Role.REGION_COORDINATOR)):
+        return []
+    reported = FollowUp.objects.filter(case=OuterRef("pk"), threat=True).exclude(
+        case__risk_tables__completed_at__gte=F("recorded_at")
+    )
+    cases = cases_for(user).filter(Exists(reported))
+    return [
+        Queue(
+            "threats",
+            _("Threats reported after arrival: review the risk table"),
+            oldest(cases),
+            _("No threats reported."),
+        )
+    ]

@@ -2,7 +2,7 @@ from django.urls import path
 
 from referrals.kit import step_urls
 
-from .views import support
+from .views import followup, support
 from .views import travel as views
 
 app_name = "reintegration"
@@ -55,6 +55,9 @@ urlpatterns = [
         name="payment-voucher",
     ),
     *step_urls("cases/<uuid:case_uuid>/payments/<uuid:payment_uuid>/", support.PAYMENT_STEPS),
+    path("cases/<uuid:case_uuid>/follow-up/", followup.follow_up, name="follow-up"),
+    path("cases/<uuid:case_uuid>/follow-up/new/", followup.add, name="follow-up-new"),
+    path("cases/<uuid:case_uuid>/follow-up/<int:month>/", followup.record, name="follow-up-record"),
     path("payments/approvals/", support.approvals, name="approvals"),
     path("providers/", support.providers, name="providers"),
     path("providers/new/", support.provider_new, name="provider-new"),

@@ -1,8 +1,9 @@
 """Who may read and edit a case's risk table and children's assessments.
 
 Edit: the region's coordinators and the assigned social worker, while the case is on its way
-to submission (`EDITABLE_STATES`, read off the case's state machine). Read: those, and IOM
-Finland once the case was submitted. Nobody else, whatever their role.
+to submission, and again after arrival (`EDITABLE_STATES`, read off the case's state
+machine). Read: those, IOM Finland once the case was submitted, and the destination's IOM
+office after arrival (the completed table, read-only). Nobody else, whatever their role.
 """
 
 from ampcase.accounts.roles import Role
@@ -10,9 +11,12 @@ from ampcase.lib import fsm
 from referrals import permissions as case_permissions
 from referrals.models import Case
 
-# Before submission: the states from which the case can still be submitted without having
-# been (a case sent back for changes is in them again).
-EDITABLE_STATES = fsm.upstream(Case.submit)
+# Before submission (the states from which the case can still be submitted without having
+# been: a case sent back for changes is in them again), and after arrival, when a follow-up
+# that reports a threat asks for a new version.
+EDITABLE_STATES = fsm.upstream(Case.submit) | fsm.targets(Case.arrive)
+# After arrival (and once the case is closed): the destination's office reads the table.
+ARRIVED_STATES = fsm.targets(Case.arrive) | fsm.targets(Case.close)
 
 
 def is_editable(case: Case) -> bool:
@@ -44,6 +48,11 @@ def can_read(case: Case, user) -> bool:
     if user.has_role(Role.REGION_COORDINATOR) and case_permissions.can_see_identity(case, user):
         return True  # the region's coordinators keep reading closed cases
     iom = user.has_role(Role.IOM_CASEWORKER) or user.has_role(Role.IOM_APPROVER)
+    if iom and case.submitted_at is not None and case_permissions.can_see_identity(case, user):
+        return True
+    # The office that receives the returnee reads what it is asked to act on.
     return bool(
-        iom and case.submitted_at is not None and case_permissions.can_see_identity(case, user)
+        user.has_role(Role.COUNTRY_OFFICE)
+        and case.state in ARRIVED_STATES
+        and case_permissions.can_see_identity(case, user)
     )

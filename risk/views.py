@@ -45,8 +45,11 @@ def _editing(request: HttpRequest, case_uuid) -> Case:
 def table(request: HttpRequest, case_uuid, version: int | None = None) -> HttpResponse:
     case = get_case(request, case_uuid, allowed=permissions.can_read)
     tables = list(case.risk_tables.select_related("completed_by").order_by("-version"))
+    editable = permissions.is_editable(case) and permissions.can_edit(case, request.user)
     if version is None:
-        shown = next((t for t in tables if t.state != TableState.SUPERSEDED), None)
+        # Those who do not edit read the completed version, not a draft under way.
+        wanted = {TableState.DRAFT, TableState.COMPLETED} if editable else {TableState.COMPLETED}
+        shown = next((t for t in tables if t.state in wanted), None)
     else:
         shown = next((t for t in tables if t.version == version), None)
         if shown is None:
@@ -54,7 +57,6 @@ def table(request: HttpRequest, case_uuid, version: int | None = None) -> HttpRe
     rows = list(shown.rows.all()) if shown else []
     assessments = {a.child_id: a for a in ChildAssessment.objects.filter(child__case=case)}
     children = [(child, assessments.get(child.pk)) for child in services.children_to_assess(case)]
-    editable = permissions.is_editable(case) and permissions.can_edit(case, request.user)
     audit.record(request, "risk_table.viewed", case, f"v{shown.version}" if shown else "")
     return render(
         request,

@@ -141,6 +141,14 @@ LATER_THAN_PREPARING = {
 }
 
 
+# A case made closed: as if closed after its reintegration was completed.
+CLOSED_FIELDS = {
+    "outcome": "completed",
+    "closed_at": dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC),
+    "closed_from": CaseState.REINTEGRATION,
+}
+
+
 def coordination_office(code: str = "stockholm") -> Organisation:
     organisation, _ = Organisation.objects.get_or_create(
         name=f"Regionkoordinator {code}",
@@ -173,6 +181,7 @@ def make_case(
         submitted_at=timezone.now() if submitted else None,
         submitted_by=make_user(Role.REGION_COORDINATOR) if submitted else None,
         withdrawn_on=dt.date(2026, 11, 1) if state == CaseState.WITHDRAWN else None,
+        **(CLOSED_FIELDS if state == CaseState.CLOSED else {}),
         **fields,
     )
     Person.objects.create(
@@ -346,6 +355,7 @@ def programme_rates():
 def make_arrived_case(*, children: int = 0, arrived_on=None, **fields) -> Case:
     """A case in reintegration with consent to share with IOM Finland and the destination's
     office, its journey made, and its budget opened as the arrival opens it."""
+    from reintegration.services.followup import schedule
     from reintegration.services.support import open_budget
 
     programme_rates()
@@ -361,5 +371,7 @@ def make_arrived_case(*, children: int = 0, arrived_on=None, **fields) -> Case:
             date_of_birth=dt.date(2020, 1, 1 + n),
         )
     make_travel_plan(case, state="arrived")
-    open_budget(case, by=case.referred_by, arrived_on=arrived_on or timezone.localdate())
+    arrived_on = arrived_on or timezone.localdate()
+    open_budget(case, by=case.referred_by, arrived_on=arrived_on)
+    schedule(case, arrived_on=arrived_on)
     return case

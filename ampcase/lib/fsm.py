@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from django_fsm import ANY_OTHER_STATE, ANY_STATE
+from django_fsm import ANY_OTHER_STATE, ANY_STATE, State
 
 
 def _meta(transition: Callable[..., Any]):
@@ -49,9 +49,19 @@ def sources(transition: Callable[..., Any]) -> frozenset[str]:
     return frozenset(found)
 
 
+def _states_of(target) -> list[str]:
+    """A transition's target: one state, or the states a computed target (`RETURN_VALUE`,
+    `GET_STATE`) may give."""
+    if isinstance(target, State):
+        return [str(state) for state in target.allowed_states]
+    return [] if target is None else [str(target)]
+
+
 def targets(transition: Callable[..., Any]) -> frozenset[str]:
     """The states `transition` leads to."""
-    return frozenset(str(t.target) for t in _meta(transition).transitions.values())
+    return frozenset(
+        state for t in _meta(transition).transitions.values() for state in _states_of(t.target)
+    )
 
 
 @cache
@@ -61,7 +71,7 @@ def _edges(model: type, field_name: str) -> frozenset[tuple[str, str]]:
     edges: set[tuple[str, str]] = set()
     for t in field.get_all_transitions(model):
         froms = states if t.source in (ANY_STATE, ANY_OTHER_STATE) else [str(t.source)]
-        edges.update((source, str(t.target)) for source in froms if t.target is not None)
+        edges.update((source, target) for source in froms for target in _states_of(t.target))
     return frozenset(edges)
 
 

@@ -17,3 +17,9 @@ def is_minor(born: date | None) -> bool:
 @register.filter
 def event_label(action: str) -> str:
     return registry.describe(action)
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    """`mapping[key]`, or None: for a dict a view passes by id."""
+    return mapping.get(key) if mapping else None

@@ -49,12 +49,18 @@ class SupportError(case_services.CaseError):
     pass
 
 
-# The case states in which support is given: from the arrival on.
+# The case states in which support is given: from the arrival on; and those in which what was
+# given stays readable: once the case is closed, too.
 SUPPORT_STATES = fsm.targets(Case.arrive)
+RECORD_STATES = SUPPORT_STATES | fsm.targets(Case.close)
 
 
 def support_open(case: Case) -> bool:
     return case.state in SUPPORT_STATES
+
+
+def support_readable(case: Case) -> bool:
+    return case.state in RECORD_STATES
 
 
 def _locked_case(case: Case, by, allowed=permissions.can_support) -> Case:

@@ -18,7 +18,7 @@ from referrals.models import JOURNEY_OPEN_STATES, Case, Person
 
 from .. import permissions
 from ..models import LIVE_STATES, FlightSegment, TravelDocument, TravelPlan
-from . import support
+from . import followup, support
 
 
 class TravelError(case_services.CaseError):
@@ -285,8 +285,11 @@ def record_arrival(case: Case, *, by) -> TravelPlan:
         case, by, "arrive", "travel.arrived", fits=lambda case: can_proceed(case.arrive)
     )
     case_services.advance(plan.case, by=by, name="arrive", action="case.arrived")
-    # Reintegration starts: the plan and the returnee's budget open with the day of arrival.
-    support.open_budget(plan.case, by=by, arrived_on=timezone.localdate())
+    # Reintegration starts, on the day of arrival where the returnee arrived: the plan and the
+    # returnee's budget open, and the monthly follow-up is scheduled.
+    arrived_on = followup.country_today(plan.case)
+    support.open_budget(plan.case, by=by, arrived_on=arrived_on)
+    followup.schedule(plan.case, arrived_on=arrived_on)
     return plan
 
 

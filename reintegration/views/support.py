@@ -57,7 +57,7 @@ from ..services import support as services
 
 def case_link(case: Case, user) -> tuple[str, str] | None:
     """The case page's link to the plan and budget, once the returnee has arrived."""
-    if not services.support_open(case) or not permissions.can_read_support(case, user):
+    if not services.support_readable(case) or not permissions.can_read_support(case, user):
         return None
     return reverse("reintegration:support", args=[case.uuid]), _("Reintegration plan and budget")
 
@@ -72,7 +72,10 @@ def _payment_page() -> Back:
 
 def _reading(request: HttpRequest, case_uuid) -> Case:
     return get_case(
-        request, case_uuid, available=services.support_open, allowed=permissions.can_read_support
+        request,
+        case_uuid,
+        available=services.support_readable,
+        allowed=permissions.can_read_support,
     )
 
 
@@ -177,7 +180,7 @@ def support(request: HttpRequest, case_uuid) -> HttpResponse:
             "-requested_at", "-id"
         )
     )
-    can_support = permissions.can_support(case, request.user)
+    can_support = services.support_open(case) and permissions.can_support(case, request.user)
     audit.record(request, "support.viewed", case, f"{len(payments)} payments")
     return render(
         request,
@@ -425,8 +428,14 @@ def payment(request: HttpRequest, case_uuid, payment_uuid) -> HttpResponse:
     case = _reading(request, case_uuid)
     shown = _payment(case, payment_uuid)
     user = request.user
-    actions = step_actions(case, PAYMENT_STEPS, user, subject=shown, payment_uuid=shown.uuid)
-    may_ask = permissions.can_support(case, user)
+    # A closed case is read-only: its payments are shown, nothing is offered.
+    open_case = services.support_open(case)
+    actions = (
+        step_actions(case, PAYMENT_STEPS, user, subject=shown, payment_uuid=shown.uuid)
+        if open_case
+        else []
+    )
+    may_ask = open_case and permissions.can_support(case, user)
     if may_ask and shown.state in (PaymentState.REQUESTED, PaymentState.APPROVED):
         actions.insert(
             0,
@@ -436,7 +445,7 @@ def payment(request: HttpRequest, case_uuid, payment_uuid) -> HttpResponse:
             ),
         )
     keeps_receipts = fsm.sources(Payment.disburse) | fsm.sources(Payment.reconcile)
-    if shown.state in keeps_receipts and permissions.can_keep_accounts(case, user):
+    if open_case and shown.state in keeps_receipts and permissions.can_keep_accounts(case, user):
         actions.append(
             (
                 reverse("reintegration:payment-receipt", args=[case.uuid, shown.uuid]),

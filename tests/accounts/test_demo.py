@@ -57,22 +57,23 @@ def test_demo_logins_prints_users_and_codes(capsys):
     assert "coordinator" in out and token in out
 
 
-def test_seed_demo_creates_cases_in_every_state_a_service_reaches():
+def test_seed_demo_creates_cases_in_every_state():
     from referrals.models import Case, CaseState
 
     call_command("seed_demo", "--force")
-    # Every state but closed: a case is closed with its follow-up, which no service does yet.
-    reached = set(CaseState.values) - {CaseState.CLOSED}
-    assert sorted(Case.objects.values_list("state", flat=True)) == sorted(reached)
+    assert set(Case.objects.values_list("state", flat=True)) == set(CaseState.values)
+    made = Case.objects.count()
     call_command("seed_demo", "--force")
-    assert Case.objects.count() == len(reached)
+    assert Case.objects.count() == made == 13
 
 
 def test_demo_cases_were_walked_through_the_services():
     from referrals.models import Case, CaseEvent, CaseState
 
     call_command("seed_demo", "--force")
-    arrived = Case.objects.get(state=CaseState.REINTEGRATION)
+    arrived = (
+        Case.objects.filter(state=CaseState.REINTEGRATION, payments__isnull=False).distinct().get()
+    )
     moves = list(
         CaseEvent.objects.filter(case=arrived)
         .exclude(to_state="")
@@ -107,15 +108,20 @@ def test_demo_journeys_match_their_cases_and_the_planned_one_shows_what_is_missi
     from reintegration.services.travel import booking_problems
 
     call_command("seed_demo", "--force")
-    states = {
-        case.state: case.travel_plans.get().state
+    journeys = sorted(
+        (case.state, case.travel_plans.get().state)
         for case in Case.objects.filter(travel_plans__isnull=False)
-    }
-    assert states == {
-        CaseState.APPROVED: TravelState.PLANNING,
-        CaseState.IN_TRANSIT: TravelState.DEPARTED,
-        CaseState.REINTEGRATION: TravelState.ARRIVED,
-    }
+    )
+    assert journeys == sorted(
+        [
+            (CaseState.APPROVED, TravelState.PLANNING),
+            (CaseState.IN_TRANSIT, TravelState.DEPARTED),
+            (CaseState.REINTEGRATION, TravelState.ARRIVED),
+            (CaseState.REINTEGRATION, TravelState.ARRIVED),
+            (CaseState.CLOSED, TravelState.ARRIVED),
+            (CaseState.CLOSED, TravelState.CANCELLED),
+        ]
+    )
     planned = Case.objects.get(state=CaseState.APPROVED).travel_plans.get()
     assert [p for p in booking_problems(planned) if "Daniel" in p]
 
@@ -127,3 +133,20 @@ def test_the_arrived_demo_case_has_payments_in_every_state_and_each_country_two_
     assert set(Payment.objects.values_list("state", flat=True)) == set(PaymentState.values)
     per_country = sorted(Provider.objects.values_list("country", flat=True))
     assert per_country == ["NG", "NG", "RO", "RO"]
+
+
+def test_demo_follow_ups_are_done_due_and_overdue_and_closed_cases_have_outcomes():
+    from django.utils import timezone
+
+    from referrals.models import Case, CaseState
+    from reintegration.models import FollowUp
+
+    call_command("seed_demo", "--force")
+    today = timezone.localdate()
+    open_contacts = FollowUp.objects.filter(done_on__isnull=True)
+    assert FollowUp.objects.filter(done_on__isnull=False).count() == 9
+    assert FollowUp.objects.filter(threat=True).count() == 1
+    assert open_contacts.filter(due_on__lt=today).exists()
+    assert open_contacts.filter(due_on__gte=today).exists()
+    outcomes = sorted(Case.objects.filter(state=CaseState.CLOSED).values_list("outcome", flat=True))
+    assert outcomes == ["completed", "never_travelled"]

@@ -37,17 +37,25 @@ def test_a_bound_transition_gives_the_same_answer(db):
 def test_upstream_stops_at_the_transitions_own_target():
     # A case sent back for changes is before submission again; a submitted one is not.
     assert fsm.upstream(Case.submit) == {S.REFERRED, S.SCREENING, S.PREPARING}
+    # A closed case may be reopened to approved (the graph does not know it was closed from
+    # there), and travel then: so closed, and reintegration before it, lead to a departure.
     assert fsm.upstream(Case.depart) == {
         S.REFERRED,
         S.SCREENING,
         S.PREPARING,
         S.SUBMITTED,
         S.APPROVED,
+        S.CLOSED,
+        S.REINTEGRATION,
     }
 
 
+def test_a_computed_target_counts_every_state_it_may_give():
+    assert fsm.targets(Case.reopen) == {S.REINTEGRATION, S.APPROVED, S.IN_TRANSIT}
+
+
 def test_state_sets_of_the_apps_are_read_off_the_graph():
-    assert {S.REFERRED, S.SCREENING, S.PREPARING} == EDITABLE_STATES
+    assert {S.REFERRED, S.SCREENING, S.PREPARING, S.REINTEGRATION} == EDITABLE_STATES
     assert {S.APPROVED, S.IN_TRANSIT} == JOURNEY_OPEN_STATES
     assert {S.APPROVED, S.IN_TRANSIT, S.REINTEGRATION} == JOURNEY_STATES
 

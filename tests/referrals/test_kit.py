@@ -5,7 +5,7 @@ from django.test import RequestFactory
 
 from referrals.kit import pdf_language, step_actions
 from referrals.models import CaseState
-from referrals.views import DECISIONS, STEPS, WITHDRAW
+from referrals.views import DECISIONS, ENDINGS, STEPS, WITHDRAW
 from tests.factories import make_case
 
 
@@ -17,8 +17,8 @@ def test_a_pdf_is_in_the_language_asked_for_or_else_swedish(asked, given):
     assert pdf_language(RequestFactory().get("/x.pdf", query)) == given
 
 
-def _labels(case, user) -> list[str]:
-    return [label for _url, label in step_actions(case, STEPS, user)]
+def _labels(case, user, steps=(WITHDRAW, *DECISIONS)) -> list[str]:
+    return [label for _url, label in step_actions(case, steps, user)]
 
 
 @pytest.mark.django_db
@@ -37,3 +37,14 @@ def test_a_case_in_transit_offers_no_decision_and_no_withdrawal(
     case = make_case(CaseState.IN_TRANSIT)
     assert _labels(case, iom_caseworker) == []
     assert _labels(case, stockholm_coordinator) == []
+
+
+@pytest.mark.django_db
+def test_iom_finland_may_close_a_case_in_reintegration_and_reopen_a_closed_one(
+    iom_caseworker, stockholm_coordinator
+):
+    arrived = make_case(CaseState.REINTEGRATION)
+    closed = make_case(CaseState.CLOSED)
+    assert _labels(arrived, iom_caseworker, STEPS) == [str(ENDINGS[0].label)]
+    assert _labels(closed, iom_caseworker, STEPS) == [str(ENDINGS[1].label)]
+    assert _labels(arrived, stockholm_coordinator, STEPS) == []

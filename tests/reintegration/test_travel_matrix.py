@@ -15,6 +15,7 @@ from referrals.models import Case, CaseState, ConsentPurpose
 from reintegration.services import travel as services
 from tests.conftest import PERSONAS, make_personas, sign_in
 from tests.factories import add_consent, make_case, make_ready_to_submit, make_travel_plan
+from tests.reintegration.test_follow_up_views import FOLLOW_UP_URLS
 from tests.reintegration.test_support_views import SUPPORT_URLS
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ STEP_SOURCES = {
 def test_matrix_covers_every_reintegration_url():
     _prefix, resolver = get_resolver().namespace_dict["reintegration"]
     names = {name for name in resolver.reverse_dict if isinstance(name, str)}
-    assert names == READ | PLAN | RECEIVE | POST_ONLY | SUPPORT_URLS
+    assert names == READ | PLAN | RECEIVE | POST_ONLY | SUPPORT_URLS | FOLLOW_UP_URLS
 
 
 def _approved_case(state=CaseState.APPROVED, *, destination_consent=True, **fields) -> Case:

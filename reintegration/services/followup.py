@@ -1,0 +1,201 @@
+"""Follow-up after arrival (DESIGN.md section 7; the programme's guidance): IOM's office in the
+destination country keeps in contact with the returnee at least monthly for the first six
+months after arrival, and the risk of being trafficked again is highest in the first two
+years. The arrival schedules the six required contacts; the office or IOM Finland add further
+ones up to month 24. Dates count in the destination country's time zone.
+
+A contact that reports signs of renewed exploitation or a threat puts the case in front of IOM
+Finland and the region coordinator (their home queues) until a new version of the risk table
+is completed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+from datetime import date, datetime
+from importlib.resources import files
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from referrals import services as case_services
+from referrals.models import CONTACT_ENDED, Case, CaseState
+
+from .. import permissions
+from ..models import (
+    LAST_MONTH,
+    LIVE_STATES,
+    REQUIRED_MONTHS,
+    FollowUp,
+    Payment,
+    PaymentState,
+    ReintegrationPlan,
+)
+from .support import SupportError, support_open
+
+FOLLOW_UP_FIELDS = (
+    "done_on",
+    "how",
+    "housing",
+    "health",
+    "income",
+    "safety",
+    "threat",
+    "support_received",
+    "notes",
+)
+
+
+@functools.cache
+def _zones() -> dict[str, str]:
+    """Country code -> its first time zone in the tz database's `zone.tab`."""
+    found: dict[str, str] = {}
+    for line in (files("tzdata.zoneinfo") / "zone.tab").read_text().splitlines():
+        if line and not line.startswith("#"):
+            code, _coordinates, zone, *_rest = line.split("\t")
+            found.setdefault(code, zone)
+    return found
+
+
+def country_zone(country_code: str) -> ZoneInfo:
+    """The time zone of a destination country (UTC for one the database does not know)."""
+    return ZoneInfo(_zones().get(country_code.upper(), "UTC"))
+
+
+def country_today(case: Case, now: datetime | None = None) -> date:
+    """Today's date where the returnee lives now (the destination country)."""
+    zone = country_zone(case.destination_country.code or "")
+    return (now or timezone.now()).astimezone(zone).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day where it has no such day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def schedule(case: Case, *, arrived_on: date) -> None:
+    """The required contacts, one a month for the first six months after arrival (inside the
+    arrival's transaction)."""
+    FollowUp.objects.bulk_create(
+        FollowUp(case=case, month=month, due_on=add_months(arrived_on, month))
+        for month in range(1, REQUIRED_MONTHS + 1)
+        if not FollowUp.objects.filter(case=case, month=month).exists()
+    )
+
+
+def _locked_case(case: Case, by) -> Case:
+    locked = case_services.lock_case(case, by)
+    if not support_open(locked):
+        raise SupportError(case_services.now_in_state(locked))
+    if not permissions.can_support(locked, by):
+        raise case_services.Denied(locked, by, "follow_up")
+    return locked
+
+
+@case_services.service
+def add_follow_up(case: Case, *, by, month: int) -> FollowUp:
+    """A further contact after the first six months, up to month 24."""
+    case = _locked_case(case, by)
+    if not REQUIRED_MONTHS < month <= LAST_MONTH:
+        raise SupportError(
+            _("Further contacts are for months %(first)s to %(last)s after arrival.")
+            % {"first": REQUIRED_MONTHS + 1, "last": LAST_MONTH}
+        )
+    if FollowUp.objects.filter(case=case, month=month).exists():
+        raise SupportError(_("A contact for that month is already planned."))
+    arrived_on = ReintegrationPlan.objects.get(case=case).arrived_on
+    follow_up = FollowUp.objects.create(
+        case=case, month=month, due_on=add_months(arrived_on, month)
+    )
+    case_services.log_event(case, by, "follow_up.added", f"month {month}", audit_note=True)
+    return follow_up
+
+
+@case_services.service
+def record_follow_up(follow_up: FollowUp, *, by, **fields) -> FollowUp:
+    """Record a contact (or correct its record): when and how, the returnee's situation, and
+    whether there are signs of renewed exploitation or threats."""
+    case = _locked_case(follow_up.case, by)
+    locked = FollowUp.objects.select_for_update().get(pk=follow_up.pk, case=case)
+    done_on = fields["done_on"]
+    arrived_on = ReintegrationPlan.objects.get(case=case).arrived_on
+    if done_on < arrived_on:
+        raise SupportError(_("A follow-up cannot be dated before the arrival."))
+    if done_on > country_today(case):
+        raise SupportError(_("A follow-up cannot be dated in the future."))
+    first_record = locked.done_on is None
+    for name in FOLLOW_UP_FIELDS:
+        setattr(locked, name, fields.get(name, getattr(locked, name)))
+    locked.recorded_by = by
+    locked.recorded_at = timezone.now()
+    locked.save()
+    action = "follow_up.recorded" if first_record else "follow_up.changed"
+    case_services.log_event(case, by, action, f"month {locked.month}", audit_note=True)
+    if locked.threat:
+        case_services.log_event(
+            case, by, "follow_up.threat_reported", f"month {locked.month}", audit_note=True
+        )
+    return locked
+
+
+def overdue(case: Case, follow_ups: list[FollowUp], now: datetime | None = None) -> list:
+    today = country_today(case, now)
+    return [f for f in follow_ups if not f.done and f.due_on < today]
+
+
+# Conditions of closing a case (registered in apps.py).
+
+
+def follow_ups_done(case: Case, outcome: str) -> list[str]:
+    """In reintegration, the six monthly contacts are done first, unless the outcome is one
+    that ended the contact (lost contact, moved on, died, withdrew)."""
+    if case.state != CaseState.REINTEGRATION or outcome in CONTACT_ENDED:
+        return []
+    missing = list(
+        FollowUp.objects.filter(case=case, month__lte=REQUIRED_MONTHS, done_on__isnull=True)
+        .order_by("month")
+        .values_list("month", flat=True)
+    )
+    if not missing:
+        return []
+    return [
+        ngettext(
+            "The follow-up of month %(months)s after arrival is not done yet.",
+            "The follow-ups of months %(months)s after arrival are not done yet.",
+            len(missing),
+        )
+        % {"months": ", ".join(str(month) for month in missing)}
+    ]
+
+
+def payments_settled(case: Case, outcome: str) -> list[str]:
+    """No payment may still wait for a decision or to be paid out."""
+    waiting = Payment.objects.filter(
+        case=case, state__in=[PaymentState.REQUESTED, PaymentState.APPROVED]
+    ).count()
+    if not waiting:
+        return []
+    return [
+        ngettext(
+            "%(count)s payment still waits to be decided or paid out: decide, pay or cancel it.",
+            "%(count)s payments still wait to be decided or paid out: decide, pay or cancel them.",
+            waiting,
+        )
+        % {"count": waiting}
+    ]
+
+
+def journey_ended(case: Case, outcome: str) -> list[str]:
+    """A case that has not arrived closes only after its journey was cancelled or failed."""
+    if case.state == CaseState.REINTEGRATION:
+        return []
+    if case.travel_plans.filter(state__in=LIVE_STATES).exists():
+        return [_("The journey is still planned or under way: cancel it or report the incident.")]
+    return []

@@ -1,0 +1,182 @@
+"""The follow-up page of a case: the schedule of contacts, what is done and what is overdue,
+how far the case is into the two-year window, and each contact's record. Built from the
+case-page kit (`referrals.kit`).
+
+Contact records are special-category personal data: IOM Finland and the destination's office
+read them; the region's coordinators and the social worker see that contacts happen, not what
+was said."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from ampcase import audit
+from referrals.forms import DateInput
+from referrals.kit import Back, case_page, form_page, get_case
+from referrals.models import Case
+
+from .. import permissions
+from ..models import LAST_MONTH, REQUIRED_MONTHS, FollowUp, ReintegrationPlan
+from ..services import followup as services
+from ..services.support import support_open, support_readable
+
+
+def case_link(case: Case, user) -> tuple[str, str] | None:
+    """The case page's link to the follow-up, once the returnee has arrived."""
+    if not support_readable(case) or not permissions.can_read_support(case, user):
+        return None
+    return reverse("reintegration:follow-up", args=[case.uuid]), _("Follow-up after arrival")
+
+
+def _follow_up_page() -> Back:
+    return Back("reintegration:follow-up", gettext_lazy("Follow-up after arrival"))
+
+
+def _plan(case: Case) -> ReintegrationPlan:
+    plan = ReintegrationPlan.objects.filter(case=case).first()
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def follow_up(request: HttpRequest, case_uuid) -> HttpResponse:
+    case = get_case(
+        request, case_uuid, available=support_readable, allowed=permissions.can_read_support
+    )
+    plan = _plan(case)
+    user = request.user
+    contacts = list(FollowUp.objects.filter(case=case).select_related("recorded_by"))
+    today = services.country_today(case)
+    late = {f.pk for f in services.overdue(case, contacts)}
+    # How far into the two years after arrival, in whole months (0 to 24).
+    elapsed = min(LAST_MONTH, max(0, _months_between(plan.arrived_on, today)))
+    answers = permissions.can_read_follow_ups(case, user)
+    audit.record(request, "follow_up.viewed", case, "answers" if answers else "schedule")
+    return render(
+        request,
+        "reintegration/follow_up.html",
+        {
+            "case": case,
+            "plan": plan,
+            "contacts": [(f, f.pk in late) for f in contacts],
+            "today": today,
+            "elapsed": elapsed,
+            "months": _window(contacts, elapsed),
+            "answers": answers,
+            "can_record": support_open(case) and permissions.can_support(case, user),
+            "required_months": REQUIRED_MONTHS,
+        },
+    )
+
+
+def _months_between(start, end) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+
+
+def _window(contacts: list[FollowUp], elapsed: int) -> list[dict]:
+    """The 24 months after arrival, for the timeline picture: each with whether it has passed
+    and what its contact is (done, planned, none)."""
+    by_month = {f.month: f for f in contacts}
+    months = []
+    for month in range(1, LAST_MONTH + 1):
+        contact = by_month.get(month)
+        status = "none" if contact is None else ("done" if contact.done else "planned")
+        months.append({"month": month, "passed": month <= elapsed, "status": status})
+    return months
+
+
+class FollowUpForm(forms.ModelForm):
+    class Meta:
+        model = FollowUp
+        fields = list(services.FOLLOW_UP_FIELDS)
+        widgets = {
+            "done_on": DateInput(),
+            "how": forms.RadioSelect,
+            **{
+                name: forms.Textarea(attrs={"rows": 3})
+                for name in ("housing", "health", "income", "safety", "support_received", "notes")
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["done_on"].required = True
+        self.fields["how"].required = True
+
+
+@require_http_methods(["GET", "POST"])
+@case_page(back="reintegration:follow-up")
+def record(request: HttpRequest, case_uuid, month: int) -> HttpResponse:
+    case = get_case(request, case_uuid, available=support_open, allowed=permissions.can_support)
+    contact = FollowUp.objects.filter(case=case, month=month).first()
+    if contact is None:
+        raise Http404
+    contact.case = case
+    form = FollowUpForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in services.FOLLOW_UP_FIELDS}
+        contact.refresh_from_db()
+        contact.case = case
+        try:
+            recorded = services.record_follow_up(contact, by=request.user, **fields)
+        except services.SupportError as error:
+            form.add_error(None, error.message)
+        else:
+            if recorded.threat:
+                messages.warning(
+                    request,
+                    _(
+                        "IOM Finland and the region coordinator have been told, and the risk "
+                        "table is to be reviewed."
+                    ),
+                )
+            messages.success(request, _("The follow-up was recorded."))
+            return redirect("reintegration:follow-up", case.uuid)
+    return form_page(
+        request,
+        case,
+        form,
+        title=_("Follow-up, month %(month)s after arrival") % {"month": month},
+        submit_label=_("Save the follow-up"),
+        back=_follow_up_page(),
+        read=("follow_up.form_viewed", f"month {month}"),
+    )
+
+
+class FurtherContactForm(forms.Form):
+    month = forms.TypedChoiceField(
+        label=_("Month after arrival"),
+        coerce=int,
+        choices=[(m, str(m)) for m in range(REQUIRED_MONTHS + 1, LAST_MONTH + 1)],
+        help_text=_("The first six months are always followed up; further contacts up to 24."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@case_page(back="reintegration:follow-up")
+def add(request: HttpRequest, case_uuid) -> HttpResponse:
+    case = get_case(request, case_uuid, available=support_open, allowed=permissions.can_support)
+    form = FurtherContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_follow_up(case, by=request.user, month=form.cleaned_data["month"])
+        except services.SupportError as error:
+            form.add_error("month", error.message)
+        else:
+            messages.success(request, _("The further contact was planned."))
+            return redirect("reintegration:follow-up", case.uuid)
+    return form_page(
+        request,
+        case,
+        form,
+        title=_("Plan a further contact"),
+        submit_label=_("Plan it"),
+        back=_follow_up_page(),
+    )
