@@ -84,6 +84,28 @@ def module_transaction(django_db_setup, django_db_blocker):
         atomic.__exit__(None, None, None)
 
 
+# A module that makes its data once (`module_transaction`) names it in a fixture `matrix`:
+# {"people": {persona: user id}, "cases": {kind: case id}, ...}. Each test loads the people and
+# the cases afresh: nothing a test did to them in memory (a refreshed state, permissions
+# cached on a user) reaches the next test.
+
+
+@pytest.fixture
+def people(matrix, db) -> dict:
+    from ampcase.accounts.models import User
+
+    users = User.objects.in_bulk(matrix["people"].values())
+    return {name: users[pk] for name, pk in matrix["people"].items()}
+
+
+@pytest.fixture
+def cases(matrix, db) -> dict:
+    from referrals.models import Case
+
+    found = Case.objects.in_bulk(matrix["cases"].values())
+    return {kind: found[pk] for kind, pk in matrix["cases"].items()}
+
+
 def sign_in(client: Client, user) -> Client:
     """Sign `user` in as if they had passed the password and the code."""
     device = TOTPDeviceFactory(user=user)

@@ -104,3 +104,27 @@ def expect_path(page, path: str) -> None:
         shown = page.locator("main").inner_text()[:500] if page.locator("main").count() else ""
         trail = "\n".join(getattr(page, "responses", [])[-12:])
         pytest.fail(f"expected {path}, at {page.url}\nshows: {shown}\nresponses:\n{trail}")
+
+
+# The people of the journeys abroad, with names a screen shows.
+JOURNEY_PEOPLE = {
+    "aino": ("iom_caseworker", "Aino", "Virtanen", "IOM Finland", "iom_finland"),
+    "mikko": ("iom_approver", "Mikko", "Laine", "IOM Finland", "iom_finland"),
+    "ngozi": ("country_office", "Ngozi", "Eze", "IOM Nigeria", "iom_country_office"),
+}
+
+
+def journey_user(username: str):
+    """Aino (IOM Finland's caseworker), Mikko (its approver) or Ngozi (IOM Nigeria)."""
+    from ampcase.accounts.models import Organisation
+    from tests.factories import OrganisationFactory, make_user
+
+    role, first, last, organisation, kind = JOURNEY_PEOPLE[username]
+    found = Organisation.objects.filter(name=organisation).first()
+    return make_user(
+        role,
+        username=username,
+        first_name=first,
+        last_name=last,
+        organisation=found or OrganisationFactory(name=organisation, kind=kind),
+    )

@@ -9,15 +9,14 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from ampcase.accounts.roles import Role
 from referrals.models import CaseState
 from reintegration.models import FollowUp
 from reintegration.services import followup
-from tests.browser.conftest import expect_path
+from tests.browser.conftest import expect_path, journey_user
 from tests.browser.test_case_journey import sign_in
 from tests.browser.test_payment_journey import checked
 from tests.browser.test_travel_journey import expect_message, fresh_page
-from tests.factories import OrganisationFactory, make_arrived_case, make_user
+from tests.factories import make_arrived_case
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,20 +29,8 @@ def english(page, live_server):
 
 def test_follow_up_to_closing(english, browser, live_server, tmp_path, settings):
     settings.DOCUMENT_ROOT = tmp_path
-    office_user = make_user(
-        Role.COUNTRY_OFFICE,
-        username="ngozi",
-        first_name="Ngozi",
-        last_name="Eze",
-        organisation=OrganisationFactory(name="IOM Nigeria", kind="iom_country_office"),
-    )
-    caseworker = make_user(
-        Role.IOM_CASEWORKER,
-        username="aino",
-        first_name="Aino",
-        last_name="Virtanen",
-        organisation=OrganisationFactory(name="IOM Finland", kind="iom_finland"),
-    )
+    office_user = journey_user("ngozi")
+    caseworker = journey_user("aino")
     case = make_arrived_case(arrived_on=dt.date.today() - dt.timedelta(days=215))
     for contact in FollowUp.objects.filter(case=case, month__gt=2):
         followup.record_follow_up(

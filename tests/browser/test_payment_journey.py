@@ -11,17 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ampcase.accounts.roles import Role
 from reintegration.models import Payment, PaymentState
-from tests.browser.conftest import check_accessibility, expect_path
+from tests.browser.conftest import check_accessibility, expect_path, journey_user
 from tests.browser.test_case_journey import sign_in
 from tests.browser.test_travel_journey import expect_message, fresh_page
 from tests.factories import (
-    OrganisationFactory,
     StaticDeviceFactory,
     StaticTokenFactory,
     make_arrived_case,
-    make_user,
     sample_pdf,
 )
 
@@ -49,20 +46,8 @@ def test_a_payment_from_request_to_reconciliation(
     english, browser, live_server, tmp_path, settings
 ):
     settings.DOCUMENT_ROOT = tmp_path / "documents"
-    office_user = make_user(
-        Role.COUNTRY_OFFICE,
-        username="ngozi",
-        first_name="Ngozi",
-        last_name="Eze",
-        organisation=OrganisationFactory(name="IOM Nigeria", kind="iom_country_office"),
-    )
-    approver = make_user(
-        Role.IOM_APPROVER,
-        username="mikko",
-        first_name="Mikko",
-        last_name="Laine",
-        organisation=OrganisationFactory(name="IOM Finland", kind="iom_finland"),
-    )
+    office_user = journey_user("ngozi")
+    approver = journey_user("mikko")
     backup = StaticTokenFactory(device=StaticDeviceFactory(user=approver), token="stepup42")
     case = make_arrived_case()
     support_path = reverse("reintegration:support", args=[case.uuid])

@@ -9,17 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from ampcase.accounts.roles import Role
 from referrals.models import Case, CaseState, ConsentPurpose, Person
 from reintegration.models import TravelDocument, TravelPlan, TravelState
-from tests.browser.conftest import check_accessibility, expect_path
+from tests.browser.conftest import check_accessibility, expect_path, journey_user
 from tests.browser.test_case_journey import sign_in
 from tests.factories import (
-    OrganisationFactory,
     add_consent,
     make_case,
     make_ready_to_submit,
-    make_user,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -78,20 +75,8 @@ def add_document(page, kind, number, valid_until) -> None:
 
 def test_journey_home_from_planning_to_arrival(english, browser, live_server):
     page = english
-    caseworker = make_user(
-        Role.IOM_CASEWORKER,
-        username="aino",
-        first_name="Aino",
-        last_name="Virtanen",
-        organisation=OrganisationFactory(name="IOM Finland", kind="iom_finland"),
-    )
-    nigeria_office = make_user(
-        Role.COUNTRY_OFFICE,
-        username="ngozi",
-        first_name="Ngozi",
-        last_name="Eze",
-        organisation=OrganisationFactory(name="IOM Nigeria", kind="iom_country_office"),
-    )
+    caseworker = journey_user("aino")
+    nigeria_office = journey_user("ngozi")
     case = make_ready_to_submit(make_case(CaseState.APPROVED))
     add_consent(case, ConsentPurpose.IOM_DESTINATION)
     Case.objects.filter(pk=case.pk).update(risk_level=3)  # the completed table says high

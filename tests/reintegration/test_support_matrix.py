@@ -9,7 +9,6 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from ampcase.accounts.models import User
 from referrals import services as case_services
 from referrals.models import Case
 from reintegration.models import Payment, Provider
@@ -78,12 +77,6 @@ def matrix(module_transaction, django_db_blocker, tmp_path_factory):
                 "disbursed": disbursed.pk,
             },
         }
-
-
-@pytest.fixture
-def people(matrix, db):
-    users = User.objects.in_bulk(matrix["people"].values())
-    return {name: users[pk] for name, pk in matrix["people"].items()}
 
 
 def _url(name, case, payments, provider):

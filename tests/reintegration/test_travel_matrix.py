@@ -9,7 +9,6 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
 
-from ampcase.accounts.models import User
 from referrals.grants import sync_case_permissions
 from referrals.models import Case, CaseState, ConsentPurpose
 from reintegration.services import travel as services
@@ -87,22 +86,6 @@ def matrix(module_transaction, django_db_blocker):
         "people": {name: user.pk for name, user in people.items()},
         "cases": {kind: case.pk for kind, case in made.items()},
     }
-
-
-# Each test loads the module's people and cases afresh: nothing a test did to them in memory
-# reaches the next test.
-
-
-@pytest.fixture
-def people(matrix, db):
-    users = User.objects.in_bulk(matrix["people"].values())
-    return {name: users[pk] for name, pk in matrix["people"].items()}
-
-
-@pytest.fixture
-def cases(matrix, db):
-    found = Case.objects.in_bulk(matrix["cases"].values())
-    return {kind: found[pk] for kind, pk in matrix["cases"].items()}
 
 
 def _url(name, case):

@@ -8,9 +8,8 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
 
-from ampcase.accounts.models import User
 from referrals import services as case_services
-from referrals.models import Case, CaseState, Person
+from referrals.models import CaseState, Person
 from risk.models import RiskRow
 from tests.conftest import PERSONAS, make_personas, sign_in
 from tests.factories import make_case, make_ready_to_submit, make_risk_table
@@ -53,21 +52,6 @@ def matrix(module_transaction, django_db_blocker):
         "people": {name: user.pk for name, user in people.items()},
         "cases": {"preparing": preparing.pk, "submitted": submitted.pk},
     }
-
-
-# Each test loads the module's people and cases afresh.
-
-
-@pytest.fixture
-def people(matrix, db):
-    users = User.objects.in_bulk(matrix["people"].values())
-    return {name: users[pk] for name, pk in matrix["people"].items()}
-
-
-@pytest.fixture
-def cases(matrix, db):
-    found = Case.objects.in_bulk(matrix["cases"].values())
-    return {kind: found[pk] for kind, pk in matrix["cases"].items()}
 
 
 def _url(name, case):
