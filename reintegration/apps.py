@@ -52,6 +52,7 @@ class ReintegrationConfig(AppConfig):
                 "follow_up.added": _("planned a further follow-up contact"),
                 "follow_up.recorded": _("recorded a follow-up contact"),
                 "follow_up.changed": _("corrected a follow-up record"),
+                "check.recorded": _("recorded a reintegration check"),
                 "follow_up.threat_reported": _(
                     "reported signs of renewed exploitation or a threat"
                 ),
@@ -62,6 +63,7 @@ class ReintegrationConfig(AppConfig):
         post_migrate.connect(
             support.ensure_programme_rates, sender=self, dispatch_uid="programme-rates"
         )
+        post_migrate.connect(followup.ensure_question_set, sender=self, dispatch_uid="question-set")
         registry.queue(queues.arrivals)
         registry.queue(queues.incidents)
         registry.queue(queues.follow_ups)

@@ -16,6 +16,7 @@ from referrals import services as case_services
 from referrals.demo import a_pdf
 from referrals.models import Case, CaseState
 
+from . import question_sets
 from .services import followup, support
 from .services import travel as services
 
@@ -218,6 +219,14 @@ def follow_ups(case: Case, *, office, done: int, threat_in: int | None = None) -
     set back to then); the one of month `threat_in` reports a threat."""
     import time_machine
 
+    codes = [
+        q.code for q in question_sets.parse(question_sets.read(question_sets.INTERIM)).questions
+    ]
+    arrived_on = case.support_plan.arrived_on
+    with time_machine.travel(dt.datetime.combine(arrived_on, dt.time(11, 0), tzinfo=dt.UTC)):
+        followup.record_check(
+            case, by=office, done_on=arrived_on, answers=dict.fromkeys(codes, "partly")
+        )
     for contact in case.follow_ups.filter(month__lte=done).order_by("month"):
         day = contact.due_on + dt.timedelta(days=1)
         moment = dt.datetime.combine(day, dt.time(11, 0), tzinfo=dt.UTC)
@@ -229,7 +238,18 @@ def follow_ups(case: Case, *, office, done: int, threat_in: int | None = None) -
             else CONTACT["safety"],
         }
         with time_machine.travel(moment):
-            followup.record_follow_up(contact, by=office, done_on=day, threat=threat, **fields)
+            recorded = followup.record_follow_up(
+                contact, by=office, done_on=day, threat=threat, **fields
+            )
+            if contact.month == done:
+                # A check at the last contact, beside the baseline: better, but not safe.
+                better = {
+                    **dict.fromkeys(codes, "mostly"),
+                    "safety": "not_at_all" if threat_in else "fully",
+                }
+                followup.record_check(
+                    case, by=office, done_on=day, answers=better, follow_up=recorded
+                )
 
 
 def close_after_cancelled_journey(case: Case, *, iom) -> None:

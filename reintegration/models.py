@@ -804,3 +804,61 @@ class FollowUp(models.Model):
     @property
     def done(self) -> bool:
         return self.done_on is not None
+
+
+# The reintegration check: a structured look at the economic, social and psychosocial
+# dimensions of reintegration, at a baseline (the first contact) and at chosen follow-ups.
+
+
+class QuestionSet(models.Model):
+    """One version of a question set, as loaded from its file (`question_sets.py`): its
+    definition is kept whole, so that answers recorded with it can always be read and
+    scored again."""
+
+    code = models.CharField(max_length=50)
+    version = models.PositiveIntegerField()
+    definition = models.JSONField()
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["code", "-version"]
+        verbose_name = _("question set")
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="one_question_set_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version}"
+
+
+class ReintegrationCheck(models.Model):
+    """The answers of one check: raw answer codes, with the question set they answer."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="checks")
+    question_set = models.ForeignKey(QuestionSet, on_delete=models.PROTECT, related_name="+")
+    # None: the baseline, at the first contact.
+    follow_up = models.OneToOneField(
+        FollowUp,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reintegration_check",
+    )
+    done_on = models.DateField(_("date of the check"))
+    answers = models.JSONField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "done_on", "id"]
+        verbose_name = _("reintegration check")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(follow_up__isnull=True),
+                name="one_baseline_check_per_case",
+            ),
+        ]

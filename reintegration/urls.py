@@ -58,6 +58,12 @@ urlpatterns = [
     path("cases/<uuid:case_uuid>/follow-up/", followup.follow_up, name="follow-up"),
     path("cases/<uuid:case_uuid>/follow-up/new/", followup.add, name="follow-up-new"),
     path("cases/<uuid:case_uuid>/follow-up/<int:month>/", followup.record, name="follow-up-record"),
+    path("cases/<uuid:case_uuid>/follow-up/check/", followup.check, name="check-baseline"),
+    path(
+        "cases/<uuid:case_uuid>/follow-up/<int:month>/check/",
+        followup.check,
+        name="check-follow-up",
+    ),
     path("payments/approvals/", support.approvals, name="approvals"),
     path("providers/", support.providers, name="providers"),
     path("providers/new/", support.provider_new, name="provider-new"),

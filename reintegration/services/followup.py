@@ -24,7 +24,7 @@ from django.utils.translation import ngettext
 from referrals import services as case_services
 from referrals.models import CONTACT_ENDED, Case, CaseState
 
-from .. import permissions
+from .. import permissions, question_sets
 from ..models import (
     LAST_MONTH,
     LIVE_STATES,
@@ -32,6 +32,8 @@ from ..models import (
     FollowUp,
     Payment,
     PaymentState,
+    QuestionSet,
+    ReintegrationCheck,
     ReintegrationPlan,
 )
 from .support import SupportError, support_open
@@ -199,3 +201,72 @@ def journey_ended(case: Case, outcome: str) -> list[str]:
     if case.travel_plans.filter(state__in=LIVE_STATES).exists():
         return [_("The journey is still planned or under way: cancel it or report the incident.")]
     return []
+
+
+# The reintegration check.
+
+
+def load_question_set(definition: dict) -> tuple[QuestionSet, bool]:
+    """Keep a new version of a question set (`question_sets.parse` says what is wrong with a
+    bad one). The same version again, unchanged, is no change; with other content, refused:
+    answers recorded with a version must always read the same."""
+    spec = question_sets.parse(definition)
+    existing = QuestionSet.objects.filter(code=spec.code, version=spec.version).first()
+    if existing is not None:
+        if existing.definition != definition:
+            raise question_sets.QuestionSetError(
+                [
+                    f"Version {spec.version} of {spec.code!r} is loaded already, with other "
+                    "content: give the new one a new version."
+                ]
+            )
+        return existing, False
+    return QuestionSet.objects.create(
+        code=spec.code, version=spec.version, definition=definition
+    ), True
+
+
+def ensure_question_set(sender=None, using: str = "default", **kwargs) -> None:
+    """Put back the interim question set when there is none (after a test database's flush,
+    as for the programme's rates)."""
+    if not QuestionSet.objects.using(using).exists():
+        load_question_set(question_sets.read(question_sets.INTERIM))
+
+
+def current_question_set() -> QuestionSet:
+    """The set new checks answer: the one loaded last."""
+    return QuestionSet.objects.order_by("-loaded_at", "-id").first()
+
+
+@case_services.service
+def record_check(
+    case: Case, *, by, done_on: date, answers: dict, follow_up: FollowUp | None = None
+) -> ReintegrationCheck:
+    """Record a reintegration check, at the baseline (no `follow_up`) or at a follow-up:
+    the answers as raw codes, with the question set they answer."""
+    case = _locked_case(case, by)
+    if follow_up is not None and follow_up.case_id != case.pk:
+        raise SupportError(_("This follow-up is not part of this case."))
+    arrived_on = ReintegrationPlan.objects.get(case=case).arrived_on
+    if done_on < arrived_on:
+        raise SupportError(_("A check cannot be dated before the arrival."))
+    if done_on > country_today(case):
+        raise SupportError(_("A check cannot be dated in the future."))
+    question_set = current_question_set()
+    problems = question_sets.answer_problems(question_sets.parse(question_set.definition), answers)
+    if problems:
+        raise SupportError(_("The answers do not fit the questions."), problems)
+    check, created = ReintegrationCheck.objects.update_or_create(
+        case=case,
+        follow_up=follow_up,
+        defaults={
+            "question_set": question_set,
+            "done_on": done_on,
+            "answers": answers,
+            "recorded_by": by,
+            "recorded_at": timezone.now(),
+        },
+    )
+    where = f"month {follow_up.month}" if follow_up else "baseline"
+    case_services.log_event(case, by, "check.recorded", where, audit_note=True)
+    return check

@@ -13,8 +13,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ampcase import audit
@@ -22,8 +22,15 @@ from referrals.forms import DateInput
 from referrals.kit import Back, case_page, form_page, get_case
 from referrals.models import Case
 
-from .. import permissions
-from ..models import LAST_MONTH, REQUIRED_MONTHS, FollowUp, ReintegrationPlan
+from .. import permissions, question_sets
+from ..models import (
+    LAST_MONTH,
+    REQUIRED_MONTHS,
+    FollowUp,
+    QuestionSet,
+    ReintegrationCheck,
+    ReintegrationPlan,
+)
 from ..services import followup as services
 from ..services.support import support_open, support_readable
 
@@ -70,6 +77,10 @@ def follow_up(request: HttpRequest, case_uuid) -> HttpResponse:
             "elapsed": elapsed,
             "months": _window(contacts, elapsed),
             "answers": answers,
+            "checks": check_results(case) if answers else [],
+            "has_baseline": ReintegrationCheck.objects.filter(
+                case=case, follow_up__isnull=True
+            ).exists(),
             "can_record": support_open(case) and permissions.can_support(case, user),
             "required_months": REQUIRED_MONTHS,
         },
@@ -152,10 +163,12 @@ def record(request: HttpRequest, case_uuid, month: int) -> HttpResponse:
 
 class FurtherContactForm(forms.Form):
     month = forms.TypedChoiceField(
-        label=_("Month after arrival"),
+        label=gettext_lazy("Month after arrival"),
         coerce=int,
         choices=[(m, str(m)) for m in range(REQUIRED_MONTHS + 1, LAST_MONTH + 1)],
-        help_text=_("The first six months are always followed up; further contacts up to 24."),
+        help_text=gettext_lazy(
+            "The first six months are always followed up; further contacts up to 24."
+        ),
     )
 
 
@@ -180,3 +193,153 @@ def add(request: HttpRequest, case_uuid) -> HttpResponse:
         submit_label=_("Plan it"),
         back=_follow_up_page(),
     )
+
+
+# The reintegration check.
+
+
+def _spec(question_set: QuestionSet) -> question_sets.QuestionSetSpec:
+    return question_sets.parse(question_set.definition)
+
+
+def _text(texts: dict) -> str:
+    return texts.get(get_language()[:2]) or texts.get("en", "")
+
+
+class CheckForm(forms.Form):
+    done_on = forms.DateField(label=gettext_lazy("Date of the check"), widget=DateInput())
+
+    def __init__(self, *args, spec: question_sets.QuestionSetSpec, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        for dimension in spec.dimensions:
+            for question in dimension.questions:
+                self.fields[f"q_{question.code}"] = forms.ChoiceField(
+                    label=_text(question.text),
+                    help_text=_text(dimension.label),
+                    choices=[(a.code, _text(a.label)) for a in question.answers],
+                    widget=forms.RadioSelect,
+                    error_messages={"required": _("Choose an answer.")},
+                )
+
+    def answers(self) -> dict:
+        return {q.code: self.cleaned_data[f"q_{q.code}"] for q in self.spec.questions}
+
+
+@require_http_methods(["GET", "POST"])
+@case_page(back="reintegration:follow-up")
+def check(request: HttpRequest, case_uuid, month: int | None = None) -> HttpResponse:
+    """The baseline check (no month), or the check at a follow-up."""
+    case = get_case(request, case_uuid, available=support_open, allowed=permissions.can_support)
+    contact = None
+    if month is not None:
+        contact = FollowUp.objects.filter(case=case, month=month).first()
+        if contact is None:
+            raise Http404
+    question_set = services.current_question_set()
+    spec = _spec(question_set)
+    form = CheckForm(request.POST or None, spec=spec)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_check(
+                case,
+                by=request.user,
+                follow_up=contact,
+                done_on=form.cleaned_data["done_on"],
+                answers=form.answers(),
+            )
+        except services.SupportError as error:
+            form.add_error(None, error.message)
+            for problem in error.problems:
+                form.add_error(None, problem)
+        else:
+            messages.success(request, _("The reintegration check was recorded."))
+            return redirect("reintegration:follow-up", case.uuid)
+    title = (
+        _("Reintegration check at the baseline")
+        if contact is None
+        else _("Reintegration check, month %(month)s after arrival") % {"month": month}
+    )
+    intro = _text(question_set.definition.get("note", {})) if spec.interim else ""
+    return form_page(
+        request,
+        case,
+        form,
+        title=title,
+        intro=intro,
+        submit_label=_("Save the check"),
+        back=_follow_up_page(),
+        read=("check.form_viewed", "baseline" if contact is None else f"month {month}"),
+    )
+
+
+# The charts: one a dimension, a line a question, the answer's place on its scale upwards.
+CHART_WIDTH, CHART_HEIGHT, MARKERS = 300, 100, ("circle", "square", "triangle", "diamond")
+
+
+def check_results(case: Case) -> list[dict]:
+    """Per dimension: the questions with the answer of each check side by side (a table),
+    the same as points of a small chart, and the scores where the set has weights."""
+    checks = list(
+        ReintegrationCheck.objects.filter(case=case)
+        .select_related("question_set", "follow_up")
+        .order_by("done_on", "id")
+    )
+    if not checks:
+        return []
+    weighted = {}
+    for question_set in QuestionSet.objects.order_by("code", "-version"):
+        if question_set.code not in weighted and question_set.definition.get("weights"):
+            weighted[question_set.code] = _spec(question_set)
+    latest = _spec(checks[-1].question_set)
+    columns = [
+        {
+            "label": _("Baseline")
+            if c.follow_up is None
+            else _("Month %(month)s") % {"month": c.follow_up.month},
+            "date": c.done_on,
+            "spec": _spec(c.question_set),
+            "answers": c.answers,
+            "scores": question_sets.score(weighted[c.question_set.code], c.answers)
+            if c.question_set.code in weighted
+            else None,
+        }
+        for c in checks
+    ]
+    step = CHART_WIDTH / max(1, len(columns) - 1) if len(columns) > 1 else 0
+    results = []
+    for dimension in latest.dimensions:
+        rows, lines = [], []
+        for n, question in enumerate(dimension.questions):
+            cells, points = [], []
+            for x, column in enumerate(columns):
+                asked = next((q for q in column["spec"].questions if q.code == question.code), None)
+                answer = asked.answer(column["answers"].get(question.code)) if asked else None
+                cells.append(_text(answer.label) if answer else "—")
+                if answer:
+                    place = asked.answers.index(answer) / max(1, len(asked.answers) - 1)
+                    points.append((round(x * step + 10), round(CHART_HEIGHT - place * 80 - 10)))
+            rows.append({"text": _text(question.text), "cells": cells})
+            lines.append(
+                {
+                    "text": _text(question.text),
+                    "marker": MARKERS[n % len(MARKERS)],
+                    "dash": ("", "6 3", "2 3", "8 3 2 3")[n % 4],
+                    "points": points,
+                    "polyline": " ".join(f"{x},{y}" for x, y in points),
+                }
+            )
+        scores = [
+            (column["scores"] or {}).get(dimension.code) if column["scores"] else None
+            for column in columns
+        ]
+        results.append(
+            {
+                "code": dimension.code,
+                "label": _text(dimension.label),
+                "rows": rows,
+                "lines": lines,
+                "scores": scores if any(s is not None for s in scores) else None,
+            }
+        )
+    return [{"columns": columns, "dimensions": results, "interim": latest.interim}]

@@ -1,6 +1,7 @@
 """After arrival: IOM's office in Nigeria records two follow-up contacts of a returnee who
 arrived seven months ago, the second reporting a threat, which reaches IOM Finland's home page;
-the four other required contacts were made before. IOM Finland closes the case with its
+the four other required contacts were made before, and the office records the baseline
+reintegration check first. IOM Finland closes the case with its
 outcome. axe-core checks every page state at 1280 and 390 pixels wide."""
 
 import datetime as dt
@@ -10,6 +11,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from referrals.models import CaseState
+from reintegration import question_sets
 from reintegration.models import FollowUp
 from reintegration.services import followup
 from tests.browser.conftest import expect_path, journey_user
@@ -61,6 +63,18 @@ def test_follow_up_to_closing(english, browser, live_server, tmp_path, settings)
         office.get_by_role("img", name="The two years after arrival, month by month")
     ).to_be_visible()
     checked(office)
+    # The baseline reintegration check, on the interim questions.
+    office.get_by_role("link", name="Record the baseline reintegration check").click()
+    checked(office)
+    office.get_by_label("Date of the check", exact=True).fill(
+        case.support_plan.arrived_on.isoformat()
+    )
+    for question in question_sets.parse(question_sets.read(question_sets.INTERIM)).questions:
+        office.get_by_role("group", name=question.text["en"]).get_by_label("Partly").check()
+    office.get_by_role("button", name="Save the check").click()
+    expect_path(office, page_path)
+    expect_message(office, "The reintegration check was recorded.")
+    expect(office.get_by_role("region", name="Economic")).to_contain_text("Partly")
     for month, threat in ((1, False), (2, True)):
         office.get_by_role("link", name=f"Record month {month}").click()
         checked(office)

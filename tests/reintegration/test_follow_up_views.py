@@ -18,7 +18,13 @@ from tests.factories import make_arrived_case
 
 pytestmark = pytest.mark.django_db
 
-FOLLOW_UP_URLS = {"follow-up", "follow-up-new", "follow-up-record"}
+FOLLOW_UP_URLS = {
+    "follow-up",
+    "follow-up-new",
+    "follow-up-record",
+    "check-baseline",
+    "check-follow-up",
+}
 # Those who see the identity: the schedule; of them, IOM Finland and the office: the answers.
 SCHEDULE_READERS = {
     "stockholm_coordinator",
@@ -52,7 +58,7 @@ def arrived(request, stockholm_coordinator, social_worker, nigeria_office):
 
 
 def _url(name, case):
-    if name == "follow-up-record":
+    if name in {"follow-up-record", "check-follow-up"}:
         return reverse(f"reintegration:{name}", args=[case.uuid, 2])
     return reverse(f"reintegration:{name}", args=[case.uuid])
 
