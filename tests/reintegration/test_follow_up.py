@@ -274,3 +274,32 @@ def test_the_database_refuses_a_closed_case_without_an_outcome():
     case = make_case(CaseState.REINTEGRATION)
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE referrals_case SET state = 'closed' WHERE id = %s", [case.pk])
+
+
+def test_the_office_expects_arrivals_with_the_last_flight_and_its_date(nigeria_office):
+    case = make_case(CaseState.IN_TRANSIT)
+    add_consent(case)
+    plan = make_travel_plan(case, state="departed", flights=2)
+    last = plan.flights.order_by("arrives_on", "arrives_at").last()
+    arrivals = next(q for q in queues_for(nigeria_office) if q.key == "arrivals")
+    assert arrivals.cases == [case]
+    assert arrivals.notes[case.pk] == (
+        f"{last.flight_number} {last.to_airport} {last.arrives_on:%Y-%m-%d} 12:00"
+    )
+
+
+def test_the_office_reads_the_risk_table_after_arrival_not_before(nigeria_office):
+    from django.test import Client
+    from django.urls import reverse
+
+    from referrals.models import ConsentPurpose
+    from tests.conftest import sign_in
+
+    arrived = make_arrived_case(arrived_on=dt.date(2026, 10, 1))
+    make_risk_table(arrived, completed=True)
+    approved = make_case(CaseState.APPROVED)
+    add_consent(approved)
+    add_consent(approved, ConsentPurpose.IOM_DESTINATION)
+    client = sign_in(Client(), nigeria_office)
+    assert client.get(reverse("risk:table", args=[arrived.uuid])).status_code == 200
+    assert client.get(reverse("risk:table", args=[approved.uuid])).status_code == 403
