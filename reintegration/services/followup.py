@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from referrals import services as case_services
-from referrals.models import CONTACT_ENDED, Case, CaseState
+from referrals.models import CONTACT_ENDED, Case
 
 from .. import permissions, question_sets
 from ..models import (
@@ -31,12 +31,11 @@ from ..models import (
     REQUIRED_MONTHS,
     FollowUp,
     Payment,
-    PaymentState,
     QuestionSet,
     ReintegrationCheck,
     ReintegrationPlan,
 )
-from .support import SupportError, support_open
+from .support import SUPPORT_STATES, WAITING_PAYMENT_STATES, SupportError, support_open
 
 FOLLOW_UP_FIELDS = (
     "done_on",
@@ -158,7 +157,7 @@ def overdue(case: Case, follow_ups: list[FollowUp], now: datetime | None = None)
 def follow_ups_done(case: Case, outcome: str) -> list[str]:
     """In reintegration, the six monthly contacts are done first, unless the outcome is one
     that ended the contact (lost contact, moved on, died, withdrew)."""
-    if case.state != CaseState.REINTEGRATION or outcome in CONTACT_ENDED:
+    if case.state not in SUPPORT_STATES or outcome in CONTACT_ENDED:
         return []
     missing = list(
         FollowUp.objects.filter(case=case, month__lte=REQUIRED_MONTHS, done_on__isnull=True)
@@ -179,9 +178,7 @@ def follow_ups_done(case: Case, outcome: str) -> list[str]:
 
 def payments_settled(case: Case, outcome: str) -> list[str]:
     """No payment may still wait for a decision or to be paid out."""
-    waiting = Payment.objects.filter(
-        case=case, state__in=[PaymentState.REQUESTED, PaymentState.APPROVED]
-    ).count()
+    waiting = Payment.objects.filter(case=case, state__in=WAITING_PAYMENT_STATES).count()
     if not waiting:
         return []
     return [
@@ -196,7 +193,7 @@ def payments_settled(case: Case, outcome: str) -> list[str]:
 
 def journey_ended(case: Case, outcome: str) -> list[str]:
     """A case that has not arrived closes only after its journey was cancelled or failed."""
-    if case.state == CaseState.REINTEGRATION:
+    if case.state in SUPPORT_STATES:
         return []
     if case.travel_plans.filter(state__in=LIVE_STATES).exists():
         return [_("The journey is still planned or under way: cancel it or report the incident.")]

@@ -55,6 +55,11 @@ SUPPORT_STATES = fsm.targets(Case.arrive)
 RECORD_STATES = SUPPORT_STATES | fsm.targets(Case.close)
 
 
+# The payments still to be decided or paid out: those a change may touch (a change to an
+# approved one sends it back), and those that keep a case from closing.
+WAITING_PAYMENT_STATES = fsm.sources(Payment.approve) | fsm.sources(Payment.send_back)
+
+
 def support_open(case: Case) -> bool:
     return case.state in SUPPORT_STATES
 
@@ -407,7 +412,7 @@ def change_payment(payment: Payment, *, by, **fields) -> Payment:
     change to an approved payment sends it back to the approvers' queue."""
     case = _locked_case(payment.case, by, allowed=None)
     locked = _locked_payment(case, payment)
-    if locked.state not in fsm.sources(Payment.send_back) | fsm.sources(Payment.approve):
+    if locked.state not in WAITING_PAYMENT_STATES:
         raise SupportError(case_services.now_in_state(locked))
     if not permissions.can_ask_payment(locked, by):
         raise case_services.Denied(case, by, "change_payment")

@@ -274,7 +274,7 @@ def payment_new(request: HttpRequest, case_uuid) -> HttpResponse:
 def payment_change(request: HttpRequest, case_uuid, payment_uuid) -> HttpResponse:
     case = _supporting(request, case_uuid)
     payment = _payment(case, payment_uuid)
-    if payment.state not in (PaymentState.REQUESTED, PaymentState.APPROVED):
+    if payment.state not in services.WAITING_PAYMENT_STATES:
         raise services.SupportError(services.case_services.now_in_state(payment))
     initial = {name: getattr(payment, name) for name in services.PAYMENT_FIELDS}
     form = PaymentForm(request.POST or None, case=case, initial=initial)
@@ -436,7 +436,7 @@ def payment(request: HttpRequest, case_uuid, payment_uuid) -> HttpResponse:
         else []
     )
     may_ask = open_case and permissions.can_support(case, user)
-    if may_ask and shown.state in (PaymentState.REQUESTED, PaymentState.APPROVED):
+    if may_ask and shown.state in services.WAITING_PAYMENT_STATES:
         actions.insert(
             0,
             (
