@@ -1,9 +1,9 @@
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from ampcase.accounts.models import Region
+from ampcase.lib import dates
 from ampcase.lib.documents import DocumentField
 
 from .models import (
@@ -19,18 +19,6 @@ from .models import (
 )
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def not_in_future(value):
-    if value and value > timezone.localdate():
-        raise forms.ValidationError(_("The date cannot be in the future."))
-
-
 class ReferralForm(forms.Form):
     region = forms.ModelChoiceField(
         Region.objects.all(),
@@ -40,11 +28,10 @@ class ReferralForm(forms.Form):
     )
     given_name = forms.CharField(label=_("Given name"), max_length=100)
     family_name = forms.CharField(label=_("Family name"), max_length=100)
-    date_of_birth = forms.DateField(
+    date_of_birth = dates.DateField(
         label=_("Date of birth"),
         required=False,
-        widget=DateInput(),
-        validators=[not_in_future],
+        latest=dates.today,
         help_text=_("Leave empty if not known."),
     )
     nationality = forms.ChoiceField(label=_("Nationality"), choices=[("", "—")], required=False)
@@ -56,9 +43,7 @@ class ReferralForm(forms.Form):
         required=False,
         help_text=_("No more than needed. The coordinator will contact you."),
     )
-    consent_on = forms.DateField(
-        label=_("Date of consent"), widget=DateInput(), validators=[not_in_future]
-    )
+    consent_on = dates.DateField(label=_("Date of consent"), latest=dates.today)
     consent_method = forms.ChoiceField(
         label=_("How was consent given?"), choices=Consent.Method.choices
     )
@@ -82,12 +67,12 @@ class ConsentForm(forms.ModelForm):
     class Meta:
         model = Consent
         fields = ["purpose", "given", "decided_on", "method", "interpreter"]
-        widgets = {"decided_on": DateInput()}
+        formfield_callback = dates.formfield
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["given"].required = False
-        self.fields["decided_on"].validators.append(not_in_future)
+        self.fields["decided_on"].latest = dates.today
         self.fields["purpose"].choices = ConsentPurpose.choices
 
 
@@ -133,11 +118,11 @@ class PersonForm(forms.ModelForm):
             "identity_document",
             "phone",
         ]
-        widgets = {"date_of_birth": DateInput()}
+        formfield_callback = dates.formfield
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["date_of_birth"].validators.append(not_in_future)
+        self.fields["date_of_birth"].latest = dates.today
 
 
 class ApplicationForm(forms.ModelForm):
@@ -162,14 +147,14 @@ class ApplicationForm(forms.ModelForm):
             "destination_kind": forms.RadioSelect,
             "medical_notes": forms.Textarea(attrs={"rows": 3}),
             "reintegration_wishes": forms.Textarea(attrs={"rows": 4}),
-            "declaration_signed_on": DateInput(),
         }
+        formfield_callback = dates.formfield
 
     def __init__(self, *args, destination_country="", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["destination_country"].choices = [("", _("Choose a country")), *countries]
         self.fields["destination_country"].initial = destination_country
-        self.fields["declaration_signed_on"].validators.append(not_in_future)
+        self.fields["declaration_signed_on"].latest = dates.today
         self.order_fields(["destination_country", "destination_kind"])
 
     def clean(self):
@@ -224,11 +209,7 @@ class CloseForm(forms.Form):
 
 
 class WithdrawForm(ReasonForm):
-    on = forms.DateField(
-        label=_("Date the returnee withdrew"),
-        widget=DateInput(),
-        validators=[not_in_future],
-    )
+    on = dates.DateField(label=_("Date the returnee withdrew"), latest=dates.today)
 
 
 class AssignForm(forms.Form):
@@ -265,8 +246,8 @@ class CaseFilterForm(forms.Form):
         required=False,
         choices=[("", _("All")), *CaseOutcome.choices],
     )
-    referred_from = forms.DateField(label=_("Referred from"), required=False, widget=DateInput())
-    referred_to = forms.DateField(label=_("Referred until"), required=False, widget=DateInput())
+    referred_from = dates.DateField(label=_("Referred from"), required=False)
+    referred_to = dates.DateField(label=_("Referred until"), required=False)
     q = forms.CharField(label=_("Case reference or pseudonym"), required=False, max_length=50)
 
     def __init__(self, *args, **kwargs):

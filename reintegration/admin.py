@@ -3,6 +3,9 @@ here (a case keeps the rates of the period it arrived in). Periods and rates are
 deleted: cases refer to them."""
 
 from django.contrib import admin
+from django.db import models
+
+from ampcase.lib import dates
 
 from .models import ProgrammePeriod, Rate
 
@@ -16,6 +19,7 @@ class RateInline(admin.TabularInline):
 @admin.register(ProgrammePeriod)
 class ProgrammePeriodAdmin(admin.ModelAdmin):
     list_display = ["name", "starts_on", "ends_on", "child_share"]
+    formfield_overrides = {models.DateField: {"form_class": dates.DateField}}
     inlines = [RateInline]
 
     def has_delete_permission(self, request, obj=None) -> bool:

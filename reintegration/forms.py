@@ -5,9 +5,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ampcase.lib import dates
 from ampcase.lib.documents import DocumentField
 from ampcase.lib.money import MoneyField
-from referrals.forms import DateInput
 from referrals.models import Person
 
 from .models import (
@@ -56,9 +56,8 @@ class FlightForm(forms.ModelForm):
             name: {"max_length": _("Write the airport's three-letter code, e.g. ARN.")}
             for name in ("from_airport", "to_airport")
         }
+        formfield_callback = dates.formfield
         widgets = {
-            "departs_on": DateInput(),
-            "arrives_on": DateInput(),
             "departs_at": TimeInput(),
             "arrives_at": TimeInput(),
         }
@@ -99,7 +98,8 @@ class TravelDocumentForm(forms.ModelForm):
     class Meta:
         model = TravelDocument
         fields = ["kind", "number", "valid_until"]
-        widgets = {"kind": forms.RadioSelect, "valid_until": DateInput()}
+        widgets = {"kind": forms.RadioSelect}
+        formfield_callback = dates.formfield
 
     def clean_number(self):
         return self.cleaned_data["number"].strip().upper()
@@ -226,7 +226,7 @@ class RateField(forms.CharField):
 
 
 class DisbursementForm(forms.Form):
-    on = forms.DateField(label=_("Paid on"), widget=DateInput())
+    on = dates.DateField(label=_("Paid on"), latest=dates.today)
     reference = forms.CharField(
         label=_("Reference"),
         max_length=100,
@@ -278,8 +278,8 @@ class ProviderForm(forms.ModelForm):
 
 class ContractForm(forms.Form):
     what = forms.CharField(label=_("What"), max_length=200)
-    starts_on = forms.DateField(label=_("From"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Until"), widget=DateInput())
+    starts_on = dates.DateField(label=_("From"))
+    ends_on = dates.DateField(label=_("Until"))
     ceiling = MoneyField(label=_("Ceiling (USD)"), max_value=Decimal("1000000.00"))
 
     def clean(self):

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from ampcase.lib import dates
 from ampcase.lib.documents import DocumentField
-from referrals.forms import DateInput
 
 from .models import ChildAssessment, RiskRow
 
@@ -52,8 +52,8 @@ class ChildAssessmentForm(forms.ModelForm):
             "situation_in_sweden": forms.Textarea(attrs={"rows": 4}),
             "life_on_return": forms.Textarea(attrs={"rows": 4}),
             "needs_and_wishes": forms.Textarea(attrs={"rows": 4}),
-            "home_authorities_take_over_on": DateInput(),
         }
+        formfield_callback = dates.formfield
 
     def __init__(self, *args, separated: bool, needs_document: bool, **kwargs):
         super().__init__(*args, **kwargs)

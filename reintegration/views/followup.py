@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from ampcase import audit
-from referrals.forms import DateInput
+from ampcase.lib import dates
 from referrals.kit import Back, case_page, form_page, get_case
 from referrals.models import Case
 
@@ -108,13 +108,13 @@ class FollowUpForm(forms.ModelForm):
         model = FollowUp
         fields = list(services.FOLLOW_UP_FIELDS)
         widgets = {
-            "done_on": DateInput(),
             "how": forms.RadioSelect,
             **{
                 name: forms.Textarea(attrs={"rows": 3})
                 for name in ("housing", "health", "income", "safety", "support_received", "notes")
             },
         }
+        formfield_callback = dates.formfield
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -207,7 +207,7 @@ def _text(texts: dict) -> str:
 
 
 class CheckForm(forms.Form):
-    done_on = forms.DateField(label=gettext_lazy("Date of the check"), widget=DateInput())
+    done_on = dates.DateField(label=gettext_lazy("Date of the check"))
 
     def __init__(self, *args, spec: question_sets.QuestionSetSpec, **kwargs):
         super().__init__(*args, **kwargs)
