@@ -26,7 +26,7 @@ from ampcase.accounts.models import OrganisationKind, User
 from ampcase.accounts.roles import Role
 from ampcase.lib.text import fold, sort_key
 
-from . import grants, permissions, registry, services
+from . import grants, permissions, progress, registry, services
 from .forms import (
     ApplicationForm,
     AssignForm,
@@ -218,12 +218,36 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def my_referrals(request: HttpRequest) -> HttpResponse:
-    """A referrer's own referrals and their status, nothing more."""
+    """A referrer's own referrals and where each has got to, nothing more."""
     cases = grants.cases_for(request.user, permissions.STATUS).select_related("region")
     page = Paginator(cases.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "referrals/my_referrals.html", {"page": page})
+    rows = [(case, progress.stage(case)) for case in page]
+    return render(request, "referrals/my_referrals.html", {"page": page, "rows": rows})
+
+
+def referral_status(request: HttpRequest, case_uuid) -> HttpResponse:
+    """Where one of the referrer's own referrals has got to and what happens next, in their
+    words: only for the one who made it (404 for anyone else, like a missing referral), and
+    nothing of the case beyond what they entered themselves."""
+    case = (
+        grants.cases_for(request.user, permissions.STATUS)
+        .select_related("region")
+        .filter(uuid=case_uuid)
+        .first()
+    )
+    if case is None:
+        foreign = Case.objects.filter(uuid=case_uuid).first()
+        if foreign is not None:
+            audit.record(request, "access.denied", foreign, "not the referrer")
+        raise Http404
+    audit.record(request, "referral.status_viewed", case)
+    return render(
+        request,
+        "referrals/referral_status.html",
+        {"case": case, "stage": progress.stage(case), "steps": progress.steps(case)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
