@@ -71,6 +71,9 @@ INSTALLED_APPS = [
     "guardian",
     "axes",
     "csp",
+    # Installed for its translations: country names follow the user's language only when
+    # Django finds the package's locale folder, which it looks for in installed apps alone.
+    "django_countries",
     "referrals",
     "risk",
     "reintegration",
@@ -197,6 +200,8 @@ LANGUAGES = [("sv", _("Swedish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Europe/Stockholm"
+# Places where nobody lives are no one's nationality and no return's destination.
+COUNTRIES_OVERRIDE = {"AQ": None, "BV": None, "HM": None, "GS": None, "UM": None}
 USE_TZ = True
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_HTTPONLY = True

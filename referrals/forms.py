@@ -1,3 +1,5 @@
+from collections.abc import Collection
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -5,6 +7,7 @@ from django_countries import countries
 from ampcase.accounts.models import Region
 from ampcase.lib import dates
 from ampcase.lib.documents import DocumentField
+from ampcase.lib.text import sort_key
 
 from .models import (
     Application,
@@ -17,6 +20,21 @@ from .models import (
     Exploitation,
     Person,
 )
+
+
+def country_choices(empty_label, destinations: Collection[str] = ()) -> list:
+    """Choices of a country select in the active language, sorted as its readers sort. The
+    countries that cases go to (`destinations`, codes) come first in a group of their own,
+    so that nobody scrolls past Antarctica to find Nigeria; every country follows."""
+    everything = sorted(countries, key=lambda country: sort_key(country.name))
+    ours = [(code, name) for code, name in everything if code in destinations]
+    if not ours:
+        return [("", empty_label), *everything]
+    return [
+        ("", empty_label),
+        (_("Countries our cases go to"), ours),
+        (_("All countries"), everything),
+    ]
 
 
 class ReferralForm(forms.Form):
@@ -150,9 +168,11 @@ class ApplicationForm(forms.ModelForm):
         }
         formfield_callback = dates.formfield
 
-    def __init__(self, *args, destination_country="", **kwargs):
+    def __init__(self, *args, destination_country="", destinations: Collection[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["destination_country"].choices = [("", _("Choose a country")), *countries]
+        self.fields["destination_country"].choices = country_choices(
+            _("Choose a country"), destinations
+        )
         self.fields["destination_country"].initial = destination_country
         self.fields["declaration_signed_on"].latest = dates.today
         self.order_fields(["destination_country", "destination_kind"])
@@ -234,6 +254,12 @@ class TransferForm(forms.Form):
 
 
 class CaseFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_("A name, a case reference or a pseudonym."),
+    )
     state = forms.ChoiceField(label=_("State"), required=False)
     country = forms.ChoiceField(label=_("Destination country"), required=False)
     age_group = forms.ChoiceField(
@@ -248,12 +274,11 @@ class CaseFilterForm(forms.Form):
     )
     referred_from = dates.DateField(label=_("Referred from"), required=False)
     referred_to = dates.DateField(label=_("Referred until"), required=False)
-    q = forms.CharField(label=_("Case reference or pseudonym"), required=False, max_length=50)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, destinations: Collection[str] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", _("All")), *CaseState.choices]
-        self.fields["country"].choices = [("", _("All")), *countries]
+        self.fields["country"].choices = country_choices(_("All"), destinations)
 
 
 # Receipts and vouchers belong to a payment and are added there, not as loose documents.

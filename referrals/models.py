@@ -20,6 +20,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from ampcase.accounts.models import Organisation, Region
 from ampcase.lib import fsm
+from ampcase.lib.text import fold
 
 from .permissions import can_close, can_decide, can_plan_travel, can_receive, can_work
 
@@ -76,6 +77,10 @@ class RiskLevel(models.IntegerChoices):
     LOW = 1, _("Low")
     MEDIUM = 2, _("Medium")
     HIGH = 3, _("High")
+
+
+# Every case reference begins with this: ÅMP-2026-0042.
+REFERENCE_PREFIX = "ÅMP"
 
 
 class CaseCounter(models.Model):
@@ -202,7 +207,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
                 [year],
             )
             number = cursor.fetchone()[0]
-        return f"ÅMP-{year}-{number:04d}"
+        return f"{REFERENCE_PREFIX}-{year}-{number:04d}"
 
     @property
     def is_high_risk(self) -> bool:
@@ -346,6 +351,11 @@ class Person(models.Model):
         blank=True,
         help_text=_("Kind and number, e.g. passport AB1234567. Leave empty if there is none."),
     )
+    # The names as the case list's search compares them (`ampcase.lib.text.fold`: lower case,
+    # no accents), kept by `save`. A column of its own rather than PostgreSQL's `unaccent`:
+    # the same Python folds the names and the words typed, so the search finds the same in
+    # PostgreSQL and in the SQLite of `make run`, and needs no database extension.
+    search_name = models.CharField(max_length=201, blank=True, editable=False)
 
     class Meta:
         ordering = ["relation", "date_of_birth", "id"]
@@ -364,6 +374,13 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+    def save(self, *args, **kwargs):
+        self.search_name = fold(f"{self.given_name} {self.family_name}")
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"given_name", "family_name"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_name"}
+        super().save(*args, **kwargs)
 
     def age_on(self, day: date) -> int | None:
         return None if self.date_of_birth is None else age_on(self.date_of_birth, day)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/", views.case_list, name="cases"),
     path("referrals/", views.my_referrals, name="my-referrals"),
     path("referrals/new/", views.referral_create, name="referral-new"),
+    path("referrals/<uuid:case_uuid>/", views.referral_status, name="referral"),
     path("cases/<uuid:case_uuid>/", views.case_detail, name="case"),
     path("cases/<uuid:case_uuid>/screening/", views.start_screening, name="start-screening"),
     path("cases/<uuid:case_uuid>/eligibility/", views.eligibility, name="eligibility"),

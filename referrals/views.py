@@ -8,7 +8,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case as DbCase
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,13 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django_countries.fields import Country
 from django_fsm import can_proceed, has_transition_perm
 
 from ampcase import audit
 from ampcase.accounts.models import OrganisationKind, User
 from ampcase.accounts.roles import Role
+from ampcase.lib.text import fold, sort_key
 
-from . import grants, permissions, registry, services
+from . import grants, permissions, progress, registry, services
 from .forms import (
     ApplicationForm,
     AssignForm,
@@ -41,8 +45,10 @@ from .forms import (
 from .kit import Step, case_page, form_page, get_case, pdf_language, step_actions
 from .models import (
     FINAL_STATES,
+    REFERENCE_PREFIX,
     Application,
     Case,
+    CaseState,
     Document,
     EligibilityAssessment,
     Person,
@@ -61,9 +67,99 @@ def _returnee(case_field: str = "pk"):
     return Person.objects.filter(case=OuterRef(case_field), relation=Person.Relation.RETURNEE)
 
 
+def _search(cases, term: str):
+    """Cases whose reference or pseudonym holds `term`, or whose returnee's or child's name
+    does, case and accents aside. Names count only on rows whose identity the user may see:
+    a name the list hides must not find its case, or the search would tell it."""
+    folded = fold(term)
+    found = Q(reference__icontains=term) | Q(pseudonym__icontains=term)
+    # References all begin with ÅMP: "amp-2026-0012" or "åmp-2026-0012" is that reference.
+    if folded.startswith("amp"):
+        found |= Q(reference__icontains=REFERENCE_PREFIX + folded[3:].upper())
+    words = folded.split()
+    if words:
+        named = Person.objects.filter(case=OuterRef("pk"))
+        for word in words:
+            named = named.filter(search_name__contains=word)
+        found |= Q(identity_visible=True) & Q(Exists(named))
+    return cases.filter(found)
+
+
+def _sorts(destinations: set[str]) -> dict:
+    """The columns the list sorts by (`?sort=name`, `?sort=-name`): key -> (expression,
+    whether ascending means the expression's descending order). Only what the row shows
+    counts: a hidden name or birth date never orders a row."""
+    by_name = sorted(destinations, key=lambda code: sort_key(Country(code).name))
+    return {
+        "reference": (F("reference"), False),
+        "name": (
+            DbCase(When(identity_visible=True, then="name_key"), default=Lower("pseudonym")),
+            False,
+        ),
+        "region": (F("region__name"), False),
+        "state": (
+            DbCase(
+                *(When(state=state, then=Value(rank)) for rank, state in enumerate(CaseState)),
+                output_field=IntegerField(),
+            ),
+            False,
+        ),
+        "destination": (
+            DbCase(
+                *(
+                    When(destination_country=code, then=Value(rank))
+                    for rank, code in enumerate(by_name)
+                ),
+                default=None,
+                output_field=IntegerField(),
+            ),
+            False,
+        ),
+        # Youngest first: the latest birth date first.
+        "age": (DbCase(When(identity_visible=True, then="born"), default=None), True),
+        "children": (F("children"), False),
+        "risk": (F("risk_level"), False),
+        "updated": (F("updated_at"), False),
+    }
+
+
+DEFAULT_SORT = "-updated"
+COLUMNS = [
+    ("reference", gettext_lazy("Reference")),
+    ("name", gettext_lazy("Name or pseudonym")),
+    ("region", gettext_lazy("Region")),
+    ("state", gettext_lazy("State")),
+    ("destination", gettext_lazy("Destination")),
+    ("age", gettext_lazy("Age group")),
+    ("children", gettext_lazy("Children")),
+    ("risk", gettext_lazy("Risk level")),
+    ("updated", gettext_lazy("Last activity")),
+]
+
+
+def _columns(request: HttpRequest, sort: str) -> list[dict]:
+    """The table's headers: each a link that sorts by it (the other way round if it is the
+    current sort), keeping the filters and going back to the first page."""
+    current, descending = sort.lstrip("-"), sort.startswith("-")
+    columns = []
+    for key, label in COLUMNS:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = f"-{key}" if key == current and not descending else key
+        aria_sort = ""
+        if key == current:
+            aria_sort = "descending" if descending else "ascending"
+        columns.append(
+            {"key": key, "label": label, "query": query.urlencode(), "aria_sort": aria_sort}
+        )
+    return columns
+
+
 def case_list(request: HttpRequest) -> HttpResponse:
-    """The cases the user works on, filtered and paginated in the database."""
-    form = CaseFilterForm(request.GET or None)
+    """The cases the user works on, searched, filtered, sorted and paginated in the
+    database."""
+    destinations = grants.destinations_for(request.user)
+    form = CaseFilterForm(request.GET or None, destinations=destinations)
     cases = (
         grants.cases_for(request.user)
         .select_related("region")
@@ -71,10 +167,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
             identity_visible=grants.identity_visible_annotation(request.user),
             given_name=Subquery(_returnee().values("given_name")[:1]),
             family_name=Subquery(_returnee().values("family_name")[:1]),
+            name_key=Subquery(_returnee().values("search_name")[:1]),
             born=Subquery(_returnee().values("date_of_birth")[:1]),
             children=Count("people", filter=Q(people__relation=Person.Relation.CHILD)),
         )
-        .order_by("-updated_at", "-id")
     )
     if form.is_valid():
         data = form.cleaned_data
@@ -93,9 +189,18 @@ def case_list(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(created_at__date__gte=data["referred_from"])
         if data["referred_to"]:
             cases = cases.filter(created_at__date__lte=data["referred_to"])
-        if data["q"]:
-            term = data["q"].strip()
-            cases = cases.filter(Q(reference__icontains=term) | Q(pseudonym__icontains=term))
+        if data["q"].strip():
+            cases = _search(cases, data["q"].strip())
+    sorts = _sorts(destinations)
+    sort = request.GET.get("sort", DEFAULT_SORT)
+    if sort.lstrip("-") not in sorts:
+        sort = DEFAULT_SORT
+    expression, inverted = sorts[sort.lstrip("-")]
+    if sort.startswith("-") != inverted:
+        expression = expression.desc(nulls_last=True)
+    else:
+        expression = expression.asc(nulls_last=True)
+    cases = cases.order_by(expression, "-updated_at", "-id")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     audit.record(request, "case.list_viewed", summary=f"page {page.number}")
     query = request.GET.copy()
@@ -103,17 +208,46 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "referrals/case_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "columns": _columns(request, sort),
+        },
     )
 
 
 def my_referrals(request: HttpRequest) -> HttpResponse:
-    """A referrer's own referrals and their status, nothing more."""
+    """A referrer's own referrals and where each has got to, nothing more."""
     cases = grants.cases_for(request.user, permissions.STATUS).select_related("region")
     page = Paginator(cases.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "referrals/my_referrals.html", {"page": page})
+    rows = [(case, progress.stage(case)) for case in page]
+    return render(request, "referrals/my_referrals.html", {"page": page, "rows": rows})
+
+
+def referral_status(request: HttpRequest, case_uuid) -> HttpResponse:
+    """Where one of the referrer's own referrals has got to and what happens next, in their
+    words: only for the one who made it (404 for anyone else, like a missing referral), and
+    nothing of the case beyond what they entered themselves."""
+    case = (
+        grants.cases_for(request.user, permissions.STATUS)
+        .select_related("region")
+        .filter(uuid=case_uuid)
+        .first()
+    )
+    if case is None:
+        foreign = Case.objects.filter(uuid=case_uuid).first()
+        if foreign is not None:
+            audit.record(request, "access.denied", foreign, "not the referrer")
+        raise Http404
+    audit.record(request, "referral.status_viewed", case)
+    return render(
+        request,
+        "referrals/referral_status.html",
+        {"case": case, "stage": progress.stage(case), "steps": progress.steps(case)},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -352,6 +486,7 @@ def application(request: HttpRequest, case_uuid) -> HttpResponse:
         request.POST or None,
         instance=existing,
         destination_country=case.destination_country.code or "",
+        destinations=grants.destinations_for(request.user),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

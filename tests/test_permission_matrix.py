@@ -34,7 +34,18 @@ DECIDE_PAGES = {"approve", "request-changes", "reject"}
 # Closing and reopening fit a case in reintegration (or closed): neither case here is.
 ENDING_PAGES = {"close", "reopen"}
 POST_ONLY = {"start-screening"}
-ONE_CASE_PAGES = CASE_PAGES | WORK_PAGES | DECIDE_PAGES | ENDING_PAGES | POST_ONLY | DOCUMENT_PAGES
+# A referral's status page is its referrer's alone: nobody here made these referrals (the
+# referrer persona's own referrals are tried in tests/referrals/test_referral_status.py).
+STATUS_PAGES = {"referral"}
+ONE_CASE_PAGES = (
+    CASE_PAGES
+    | WORK_PAGES
+    | DECIDE_PAGES
+    | ENDING_PAGES
+    | POST_ONLY
+    | DOCUMENT_PAGES
+    | STATUS_PAGES
+)
 LIST_PAGES = {"cases": "all", "my-referrals": "all", "referral-new": "referring"}
 NO_SUCH_CASE = uuid.UUID("0b5e6f0c-3a1d-4c2e-9f7b-8d6a5c4b3a21")
 
@@ -88,6 +99,8 @@ def _visible(persona: str, kind: str) -> bool:
 def _expected(persona: str, kind: str, name: str) -> int:
     if name in POST_ONLY:
         return 405
+    if name in STATUS_PAGES:
+        return 404
     if not _visible(persona, kind):
         return 404
     if name in CASE_PAGES | DOCUMENT_PAGES:
