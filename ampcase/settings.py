@@ -296,6 +296,12 @@ SILENCED_SYSTEM_CHECKS = [
     "axes.W006",
 ]
 
+# The telephone number the travel itinerary gives the returnee to call IOM if anything goes
+# wrong on the journey. The default is IOM Finland's switchboard in Helsinki as publicly listed
+# (+358 9 684 1150): a placeholder that the operator MUST confirm with IOM Finland before going
+# live, and replace with the number IOM staffs around the clock during journeys if it has one.
+IOM_EMERGENCY_PHONE = env("IOM_EMERGENCY_PHONE", "+358 9 684 1150")
+
 # Object permissions (django-guardian). Nobody anonymous ever holds a permission.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = True
