@@ -301,6 +301,13 @@ SILENCED_SYSTEM_CHECKS = [
     "axes.W006",
 ]
 
+# The telephone number the travel itinerary gives the returnee to call IOM if anything goes
+# wrong on the journey. The default (+358 9 684 1150) is meant to be IOM Finland's switchboard
+# in Helsinki; it is a plausible Helsinki landline but was not verified when it was written. It
+# is a PLACEHOLDER: the operator MUST confirm it with IOM Finland before going live, and set
+# instead the number IOM answers around the clock during journeys if there is one.
+IOM_EMERGENCY_PHONE = env("IOM_EMERGENCY_PHONE", "+358 9 684 1150")
+
 # Object permissions (django-guardian). Nobody anonymous ever holds a permission.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = True

@@ -196,6 +196,13 @@ class Step:
     guard: Callable[[HttpRequest], HttpResponse | None] | None = None
     # The last part of the step's path, when it is not the URL name's.
     path: str = ""
+    # Keyword arguments the form is built with, from the subject (a form that starts from
+    # the subject's data, or checks against it).
+    form_kwargs: Callable[[Any], dict] | None = None
+    # A confirmation page that shows more than the intro (a summary of what the step acts
+    # on): a template extending `referrals/form.html`, and its context from the subject.
+    template: str = "referrals/form.html"
+    context: Callable[[Any], dict] | None = None
 
     def transition_of(self, subject) -> Callable[..., Any]:
         return getattr(subject, self.transition)
@@ -220,7 +227,10 @@ def step_view(request: HttpRequest, case_uuid, step: Step, **url_kwargs) -> Http
             raise PermissionDenied
         if step.guard is not None and (stop := step.guard(request)) is not None:
             return stop
-        form = step.form(request.POST or None) if step.form else None
+        form = None
+        if step.form:
+            kwargs = step.form_kwargs(subject) if step.form_kwargs else {}
+            form = step.form(request.POST or None, **kwargs)
         if request.method == "POST" and (form is None or form.is_valid()):
             step.run(subject, request.user, form.cleaned_data if form else {})
             messages.success(request, str(step.done))
@@ -234,6 +244,8 @@ def step_view(request: HttpRequest, case_uuid, step: Step, **url_kwargs) -> Http
             problems=step.problems(subject) if step.problems else (),
             problems_title=step.problems_title,
             back=step.back,
+            template=step.template,
+            extra=step.context(subject) if step.context else None,
         )
 
     return view(request, case_uuid, **url_kwargs)

@@ -27,6 +27,9 @@ class ReintegrationConfig(AppConfig):
         registry.event_labels(
             {
                 "travel.planned": _("started a travel plan"),
+                "travel.planned_again": _(
+                    "started a new travel plan from the one that ended, with its documents"
+                ),
                 "travel.changed": _("changed the travel plan"),
                 "travel.flight_added": _("added a flight"),
                 "travel.flight_changed": _("changed a flight"),

@@ -72,10 +72,15 @@ def travel(case: Case, *, to: str, iom) -> None:
         )
     if not under_way:
         return
-    services.book(case, by=iom)
-    services.record_departure(case, by=iom)
+    plan = services.book(case, by=iom)
+    # The flights leave today: recorded as planned, or as of now where the plan lies ahead
+    # (a departure or an arrival is never recorded in the future).
+    now = timezone.now()
+    departed = min(services.planned_departure(plan), now)
+    services.record_departure(case, by=iom, at=departed)
     if to == CaseState.REINTEGRATION:
-        services.record_arrival(case, by=iom)
+        arrived = max(min(services.planned_arrival(plan), now), departed)
+        services.record_arrival(case, by=iom, at=arrived)
 
 
 # Reintegration support: providers in every destination country, and payments in every state

@@ -1,3 +1,4 @@
+import datetime as dt
 import re
 from decimal import Decimal
 
@@ -10,6 +11,7 @@ from ampcase.lib.documents import DocumentField
 from ampcase.lib.money import MoneyField
 from referrals.models import Person
 
+from . import airports
 from .models import (
     Category,
     Contract,
@@ -22,6 +24,7 @@ from .models import (
     TravelDocument,
     TravelPlan,
 )
+from .services import travel as travel_services
 from .services.travel import FLIGHT_FIELDS, PLAN_FIELDS
 
 
@@ -86,11 +89,74 @@ class FlightForm(forms.ModelForm):
         data = super().clean()
         if data.get("from_airport") and data.get("from_airport") == data.get("to_airport"):
             self.add_error("to_airport", _("The flight must land at another airport."))
-        departs_on, arrives_on = data.get("departs_on"), data.get("arrives_on")
+        departs_on = data.get("departs_on")
         if departs_on and departs_on < timezone.localdate():
             self.add_error("departs_on", _("The departure date cannot be in the past."))
-        if departs_on and arrives_on and not (-1 <= (arrives_on - departs_on).days <= 2):
-            self.add_error("arrives_on", _("The arrival date must be close to the departure date."))
+        # Unknown airports, and departure and arrival compared as instants (each local time
+        # at its own airport): the service's own rules, shown next to the fields.
+        if all(data.get(name) is not None for name in FLIGHT_FIELDS if name in self.fields):
+            for name, message in travel_services.flight_problems(data):
+                if name not in self.errors:
+                    self.add_error(name, message)
+        return data
+
+
+class JourneyMomentForm(forms.Form):
+    """When the returnee left, or arrived: a date and a time as the clocks at the airport
+    showed them (the first flight's departure airport, or the last flight's arrival airport),
+    stored as an instant. Starts from the planned moment; refused in the future, or more
+    than a day before the first flight (a departure), or before the departure (an arrival)."""
+
+    on = dates.DateField(label=_("Date"))
+    at = forms.TimeField(label=_("Time"), widget=TimeInput())
+
+    def __init__(self, data=None, *, plan: TravelPlan, departing: bool):
+        super().__init__(data)
+        self.plan = plan
+        self.departing = departing
+        first, last = plan.first_and_last_flight()
+        flight = first if departing else last
+        code = "" if flight is None else flight.from_airport if departing else flight.to_airport
+        airport = airports.get(code)
+        self.zone = airport.zone if airport else timezone.get_current_timezone()
+        planned = (
+            travel_services.planned_departure(plan)
+            if departing
+            else travel_services.planned_arrival(plan)
+        )
+        if planned is not None:
+            local = planned.astimezone(self.zone)
+            self.initial = {"on": local.date(), "at": local.time().replace(second=0)}
+        place = str(airport) if airport else code
+        if departing:
+            self.fields["on"].label = _("Date of departure")
+            self.fields["at"].label = _("Time of departure")
+            help_text = _(
+                "Local time at %(airport)s, where the first flight leaves. Filled in with the "
+                "planned time: change it if the flight left at another time."
+            )
+        else:
+            self.fields["on"].label = _("Date of arrival")
+            self.fields["at"].label = _("Time of arrival")
+            help_text = _(
+                "Local time at %(airport)s, where the last flight lands. Filled in with the "
+                "planned time: change it if the flight landed at another time."
+            )
+        self.fields["on"].help_text = help_text % {"airport": place}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("on") is None or data.get("at") is None:
+            return data
+        moment = dt.datetime.combine(data["on"], data["at"], tzinfo=self.zone)
+        problem = (
+            travel_services.departure_problem(self.plan, moment)
+            if self.departing
+            else travel_services.arrival_problem(self.plan, moment)
+        )
+        if problem:
+            self.add_error("on", problem)
+        data["moment"] = moment
         return data
 
 

@@ -6,8 +6,10 @@ ended plan is kept, never hidden: a new plan is started beside it. At most one p
 is live (not cancelled and not ended by an incident), which the database guarantees.
 """
 
+import datetime as dt
 import uuid
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -20,6 +22,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, can_proceed, transit
 
 from referrals.models import Case, Person
 
+from . import airports
 from .permissions import (
     can_ask_payment,
     can_cancel,
@@ -114,6 +117,10 @@ class TravelPlan(ConcurrentTransitionMixin, models.Model):
                 name="travel_arrived_has_time",
             ),
             models.CheckConstraint(
+                condition=Q(arrived_at__isnull=True) | Q(arrived_at__gte=models.F("departed_at")),
+                name="travel_arrives_after_departure",
+            ),
+            models.CheckConstraint(
                 condition=~Q(state__in=ENDED_STATES)
                 | (Q(ended_at__isnull=False) & ~Q(end_reason="")),
                 name="travel_ended_has_reason",
@@ -136,6 +143,12 @@ class TravelPlan(ConcurrentTransitionMixin, models.Model):
     def is_live(self) -> bool:
         return self.state in LIVE_STATES
 
+    def first_and_last_flight(self) -> tuple["FlightSegment | None", "FlightSegment | None"]:
+        """The flight the journey starts with and the one it ends with (None without
+        flights). Reads `flights.all()`, so a page may prefetch them."""
+        flights = list(self.flights.all())
+        return (flights[0], flights[-1]) if flights else (None, None)
+
     @property
     def open_for_changes(self) -> bool:
         """Flights, documents and arrangements change while the plan can still be booked."""
@@ -155,12 +168,12 @@ class TravelPlan(ConcurrentTransitionMixin, models.Model):
         self.booked_at = None
 
     @transition(field=state, source=T.BOOKED, target=T.DEPARTED, permission=can_change_plan)
-    def depart(self) -> None:
-        self.departed_at = timezone.now()
+    def depart(self, at: dt.datetime) -> None:
+        self.departed_at = at
 
     @transition(field=state, source=T.DEPARTED, target=T.ARRIVED, permission=can_record_arrival)
-    def arrive(self) -> None:
-        self.arrived_at = timezone.now()
+    def arrive(self, at: dt.datetime) -> None:
+        self.arrived_at = at
 
     @transition(
         field=state, source=[T.PLANNING, T.BOOKED], target=T.CANCELLED, permission=can_cancel
@@ -240,6 +253,18 @@ class FlightSegment(models.Model):
                 name="flight_goes_somewhere",
             ),
         ]
+
+    def departs(self) -> dt.datetime:
+        """The moment the flight leaves, from the local time at its airport."""
+        return airports.local_instant(
+            self.from_airport, self.departs_on, self.departs_at, ZoneInfo(settings.TIME_ZONE)
+        )
+
+    def arrives(self) -> dt.datetime:
+        """The moment the flight lands, from the local time at its airport."""
+        return airports.local_instant(
+            self.to_airport, self.arrives_on, self.arrives_at, ZoneInfo(settings.TIME_ZONE)
+        )
 
 
 # Reintegration support (DESIGN.md section 7): the programme's rates, the returnee's plan,

@@ -293,11 +293,17 @@ def sample_pdf(text: str = "ÅMP"):
     return validate_upload(upload)
 
 
-def make_travel_plan(case: Case, *, state: str = "planning", flights: int = 1, created_by=None):
+def make_travel_plan(
+    case: Case, *, state: str = "planning", flights: int = 1, created_by=None, day=None
+):
     """A travel plan ready to be booked: a travel document for every traveller, a chain of
-    `flights` flights from ARN starting a week from today, reception arranged. With
-    `state="booked"` (or later) it is marked booked as well; departure and arrival are set
-    directly, without moving the case."""
+    `flights` flights from ARN starting on `day`, reception arranged. With `state="booked"`
+    (or later) it is marked booked as well; departure and arrival are set directly, at the
+    planned times, without moving the case.
+
+    `day` is by default a week from today for a plan still to depart, and yesterday for one
+    that departed or arrived (a departure or an arrival is never recorded in the future).
+    Pass `day=yesterday()` for a booked plan whose departure a test records."""
     from reintegration.models import FlightSegment, TravelDocument, TravelPlan
 
     plan = TravelPlan.objects.create(
@@ -315,7 +321,9 @@ def make_travel_plan(case: Case, *, state: str = "planning", flights: int = 1, c
             valid_until=timezone.localdate() + dt.timedelta(days=90),
         )
     airports = ["ARN", "AMS", "CDG", "IST", "ADD", "ACC", "LOS"]
-    day = timezone.localdate() + dt.timedelta(days=7)
+    if day is None:
+        made = state in {"departed", "arrived"}
+        day = yesterday() if made else timezone.localdate() + dt.timedelta(days=7)
     for n in range(flights):
         FlightSegment.objects.create(
             plan=plan,
@@ -332,11 +340,34 @@ def make_travel_plan(case: Case, *, state: str = "planning", flights: int = 1, c
         "departed": ["book", "depart"],
         "arrived": ["book", "depart", "arrive"],
     }
+    first, last = plan.first_and_last_flight()
     for step in steps.get(state, []):
         method = getattr(plan, step)
-        method(booker=plan.created_by) if step == "book" else method()
+        if step == "book":
+            method(booker=plan.created_by)
+        else:
+            method(at=first.departs() if step == "depart" else last.arrives())
     plan.save()
     return plan
+
+
+def yesterday() -> dt.date:
+    return timezone.localdate() - dt.timedelta(days=1)
+
+
+def moment_form(moment: dt.datetime, airport: str) -> dict:
+    """What the departure or arrival form is sent for `moment`: its date and time as the
+    clocks at `airport` show it."""
+    from reintegration import airports
+
+    local = moment.astimezone(airports.get(airport).zone)
+    return {"on": local.date().isoformat(), "at": local.strftime("%H:%M")}
+
+
+def planned_arrival_form(plan) -> dict:
+    """The arrival form sent with the time the plan's last flight was to land."""
+    _first, last = plan.first_and_last_flight()
+    return moment_form(last.arrives(), last.to_airport)
 
 
 def programme_rates():

@@ -26,6 +26,7 @@ from tests.factories import (
     make_risk_table,
     make_travel_plan,
     make_user,
+    planned_arrival_form,
 )
 
 
@@ -162,12 +163,12 @@ def test_a_cancellation_sent_twice_says_the_plan_is_cancelled(iom_caseworker):
 @pytest.mark.django_db
 def test_an_arrival_recorded_twice_says_the_plan_has_arrived(nigeria_office):
     case = _approved(CaseState.IN_TRANSIT)
-    make_travel_plan(case, state="departed")
+    plan = make_travel_plan(case, state="departed")
     client = _client(nigeria_office)
     url = reverse("reintegration:arrive", args=[case.uuid])
-    assert client.post(url).status_code == 302
+    assert client.post(url, planned_arrival_form(plan)).status_code == 302
 
-    again = client.post(url)
+    again = client.post(url, planned_arrival_form(plan))
 
     assert again.status_code == 302
     assert any("The travel plan is now “Arrived”" in said for said in _said(again))

@@ -6,7 +6,8 @@ audit event in the same transaction. The plan's transitions run through referral
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,8 +17,8 @@ from ampcase.lib import fsm
 from referrals import services as case_services
 from referrals.models import JOURNEY_OPEN_STATES, Case, Person
 
-from .. import permissions
-from ..models import LIVE_STATES, FlightSegment, TravelDocument, TravelPlan
+from .. import airports, permissions
+from ..models import ENDED_STATES, LIVE_STATES, FlightSegment, TravelDocument, TravelPlan
 from . import followup, support
 
 
@@ -105,14 +106,37 @@ def _plan_step(
 
 
 @case_services.service
-def start_plan(case: Case, *, by, **fields) -> TravelPlan:
+def start_plan(case: Case, *, by, copy_from: TravelPlan | None = None, **fields) -> TravelPlan:
     """Start planning the journey of an approved case (or a new journey after a cancelled
-    one or an incident). A case has one live plan at a time."""
+    one or an incident). A case has one live plan at a time.
+
+    With `copy_from`, an ended plan of the case: the travellers' documents are copied from it
+    (the arrangements come in `fields`, which the form fills from it). Its flights are not:
+    they are booked anew. The ended plan stays as it was."""
     case = _locked_case(case, by)
     if TravelPlan.objects.filter(case=case, state__in=LIVE_STATES).exists():
         raise TravelError(_("This case already has a travel plan."))
+    if copy_from is not None and (
+        copy_from.case_id != case.pk or copy_from.state not in ENDED_STATES
+    ):
+        raise TravelError(_("A new plan can only start from an ended plan of this case."))
     plan = TravelPlan.objects.create(case=case, created_by=by, **fields)
-    case_services.log_event(case, by, "travel.planned")
+    if copy_from is None:
+        case_services.log_event(case, by, "travel.planned")
+        return plan
+    people = set(case.people.values_list("pk", flat=True))
+    TravelDocument.objects.bulk_create(
+        TravelDocument(
+            plan=plan,
+            person_id=document.person_id,
+            kind=document.kind,
+            number=document.number,
+            valid_until=document.valid_until,
+        )
+        for document in copy_from.documents.all()
+        if document.person_id in people
+    )
+    case_services.log_event(case, by, "travel.planned_again")
     return plan
 
 
@@ -127,15 +151,64 @@ def change_plan(case: Case, *, by, **fields) -> TravelPlan:
     return plan
 
 
+# No flight of a journey home lasts longer; a longer one is a typing slip in a date.
+LONGEST_FLIGHT = timedelta(hours=24)
+
+
+def flight_problems(fields: dict) -> list[tuple[str, str]]:
+    """What is wrong with a flight's airports and times, as (field name, message): an airport
+    code no airport has, or a flight that lands before it leaves or takes more than a day.
+    Departure and arrival are compared as instants, each from the local time at its airport,
+    so that a flight westward that lands "earlier" than it left by the clocks is accepted."""
+    problems = []
+    for name in ("from_airport", "to_airport"):
+        if airports.get(fields[name]) is None:
+            problems.append(
+                (
+                    name,
+                    _(
+                        "%(code)s is not the code of an airport we know. Check the "
+                        "three-letter code on the ticket."
+                    )
+                    % {"code": fields[name]},
+                )
+            )
+    if problems:
+        return problems
+    flight = FlightSegment(**fields)
+    departs, arrives = flight.departs(), flight.arrives()
+    if arrives <= departs:
+        problems.append(
+            (
+                "arrives_on",
+                _(
+                    "The flight lands before it leaves. Check the dates and times: each is the "
+                    "local time at its own airport."
+                ),
+            )
+        )
+    elif arrives - departs > LONGEST_FLIGHT:
+        problems.append(
+            (
+                "arrives_on",
+                _(
+                    "The flight would take more than 24 hours. Check the dates and times: each "
+                    "is the local time at its own airport."
+                ),
+            )
+        )
+    return problems
+
+
 @case_services.service
 def save_flight(case: Case, *, by, flight: FlightSegment | None = None, **fields) -> FlightSegment:
-    """Add a flight to the plan being prepared, or change one (`flight`)."""
+    """Add a flight to the plan being prepared, or change one (`flight`). Refused for an
+    unknown airport, or a flight that lands before it leaves or lasts more than a day."""
     case = _locked_case(case, by)
     plan = _being_prepared(case)
-    if fields["arrives_on"] < fields["departs_on"] - timedelta(days=1) or (
-        fields["arrives_on"] > fields["departs_on"] + timedelta(days=2)
-    ):
-        raise TravelError(_("The arrival date must be close to the departure date."))
+    problems = flight_problems(fields)
+    if problems:
+        raise TravelError(problems[0][1], [message for _name, message in problems[1:]])
     if flight is None:
         flight = FlightSegment.objects.create(plan=plan, **fields)
         case_services.log_event(case, by, "travel.flight_added", fields["flight_number"])
@@ -183,50 +256,71 @@ def save_travel_document(
     return document
 
 
-def booking_problems(plan: TravelPlan) -> list[str]:
+@dataclass(frozen=True)
+class Missing:
+    """One thing that stands between a plan and its booking, and what it is about, so that
+    a page can link to where it is put right: the flights (`flight` None: add one), a flight,
+    a traveller's document (`person`), or the plan's arrangements (neither)."""
+
+    text: str
+    about: str  # "flights", "flight", "document" or "arrangements"
+    flight: FlightSegment | None = None
+    person: Person | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def missing_for_booking(plan: TravelPlan) -> list[Missing]:
     """Everything that stands between the plan and a booking, in words for IOM Finland."""
-    problems: list[str] = []
+    problems: list[Missing] = []
     flights = list(plan.flights.all())
     if not flights:
-        problems.append(_("Add the flights."))
+        problems.append(Missing(_("Add the flights."), "flights"))
     for before, after in zip(flights, flights[1:], strict=False):
         if before.to_airport != after.from_airport:
-            problems.append(
-                _(
-                    "Flight %(next)s leaves from %(airport)s, but the flight before lands at "
-                    "%(landing)s."
-                )
-                % {
-                    "next": after.flight_number,
-                    "airport": after.from_airport,
-                    "landing": before.to_airport,
-                }
-            )
-        elif (after.departs_on, after.departs_at) <= (before.arrives_on, before.arrives_at):
-            problems.append(
-                _("Flight %(next)s leaves before the flight before it lands.")
-                % {"next": after.flight_number}
-            )
+            text = _(
+                "Flight %(next)s leaves from %(airport)s, but the flight before lands at "
+                "%(landing)s."
+            ) % {
+                "next": after.flight_number,
+                "airport": after.from_airport,
+                "landing": before.to_airport,
+            }
+            problems.append(Missing(text, "flight", flight=after))
+        elif after.departs() <= before.arrives():
+            text = _("Flight %(next)s leaves before the flight before it lands.") % {
+                "next": after.flight_number
+            }
+            problems.append(Missing(text, "flight", flight=after))
     if flights and flights[0].departs_on < timezone.localdate():
-        problems.append(_("The first flight leaves in the past."))
+        problems.append(Missing(_("The first flight leaves in the past."), "flight", flights[0]))
     last_day = max((f.arrives_on for f in flights), default=None)
     documents = {d.person_id: d for d in plan.documents.all()}
     for person in travellers(plan.case):
         document = documents.get(person.pk)
         if document is None:
-            problems.append(
-                _("The travel document of %(name)s is missing.") % {"name": person.given_name}
-            )
+            text = _("The travel document of %(name)s is missing.") % {"name": person.given_name}
+            problems.append(Missing(text, "document", person=person))
         elif last_day is not None and document.valid_until < last_day:
-            problems.append(
-                _("The travel document of %(name)s expires before the journey ends.")
-                % {"name": person.given_name}
-            )
+            text = _("The travel document of %(name)s expires before the journey ends.") % {
+                "name": person.given_name
+            }
+            problems.append(Missing(text, "document", person=person))
     if plan.escort_needed and not plan.escort.strip():
-        problems.append(_("Name the escort who travels with the returnee."))
+        problems.append(
+            Missing(_("Name the escort who travels with the returnee."), "arrangements")
+        )
     if not plan.reception.strip():
-        problems.append(_("Say who meets the returnee at the arrival airport."))
+        problems.append(
+            Missing(_("Say who meets the returnee at the arrival airport."), "arrangements")
+        )
     return problems
+
+
+def booking_problems(plan: TravelPlan) -> list[str]:
+    """Everything that stands between the plan and a booking, in words."""
+    return [missing.text for missing in missing_for_booking(plan)]
 
 
 @case_services.service
@@ -268,26 +362,112 @@ def reopen(case: Case, *, by, reason: str) -> TravelPlan:
     return _plan_step(case, by, "reopen", "travel.reopened", reason)
 
 
+def local_text(moment: datetime, code: str) -> str:
+    """`moment` as the clocks at airport `code` show it, with the code: "2026-12-11 06:15 ARN"."""
+    airport = airports.get(code)
+    local = moment.astimezone(airport.zone) if airport else timezone.localtime(moment)
+    return f"{local:%Y-%m-%d %H:%M} {code}"
+
+
+def planned_departure(plan: TravelPlan) -> datetime | None:
+    first, _last = plan.first_and_last_flight()
+    return first.departs() if first else None
+
+
+def planned_arrival(plan: TravelPlan) -> datetime | None:
+    _first, last = plan.first_and_last_flight()
+    return last.arrives() if last else None
+
+
+def departure_problem(plan: TravelPlan, at: datetime) -> str | None:
+    """Why `at` cannot be the moment the returnee left: in the future, or more than a day
+    before the first flight was to leave."""
+    if at > timezone.now():
+        return _("The departure cannot be in the future.")
+    first, _last = plan.first_and_last_flight()
+    if first is not None and at < first.departs() - timedelta(days=1):
+        return _(
+            "The departure cannot be more than a day before the first flight was to leave "
+            "(%(planned)s)."
+        ) % {"planned": local_text(first.departs(), first.from_airport)}
+    return None
+
+
+def arrival_problem(plan: TravelPlan, at: datetime) -> str | None:
+    """Why `at` cannot be the moment the returnee arrived: in the future, or before the
+    departure (which itself lies at most a day before the first flight)."""
+    if at > timezone.now():
+        return _("The arrival cannot be in the future.")
+    first, _last = plan.first_and_last_flight()
+    if plan.departed_at is not None and at < plan.departed_at:
+        where = first.from_airport if first else ""
+        return _("The arrival cannot be before the departure (%(departed)s).") % {
+            "departed": local_text(plan.departed_at, where)
+        }
+    return None
+
+
+def _moment_step(
+    case: Case, by, name: str, action: str, at: datetime | None, fits=journey_open
+) -> TravelPlan:
+    """Lock the case and its live plan and record its departure or arrival (`name`) at `at`,
+    by default the planned moment of the first flight's departure or the last one's
+    arrival. The timeline says when, in local time at the airport."""
+    locked = _locked_case(case, by, allowed=None, fits=fits)
+    plan = _locked_plan(locked)
+    first, last = plan.first_and_last_flight()
+    departing = name == "depart"
+    planned = planned_departure(plan) if departing else planned_arrival(plan)
+    moment = at or planned or timezone.now()
+    problem_of = departure_problem if departing else arrival_problem
+
+    def check(plan: TravelPlan) -> None:
+        problem = problem_of(plan, moment)
+        if problem:
+            raise TravelError(problem)
+
+    flight = first if departing else last
+    airport = "" if flight is None else flight.from_airport if departing else flight.to_airport
+    note = f"{flight.flight_number} {local_text(moment, airport)}" if flight else ""
+    case_services.run_transition(
+        plan,
+        name,
+        by=by,
+        case=locked,
+        action=action,
+        note=note,
+        audit_note=True,
+        before=check,
+        error=TravelError,
+        at=moment,
+    )
+    return plan
+
+
 @case_services.service
-def record_departure(case: Case, *, by) -> TravelPlan:
-    """The returnee has left: the plan is departed and the case in transit (unless it already
-    is, on a new journey after an incident in transit)."""
-    plan = _plan_step(case, by, "depart", "travel.departed")
+def record_departure(case: Case, *, by, at: datetime | None = None) -> TravelPlan:
+    """The returnee has left, at `at` (by default when the first flight was to leave): the
+    plan is departed and the case in transit (unless it already is, on a new journey after an
+    incident in transit). Refused for a moment in the future or more than a day before the
+    first flight."""
+    plan = _moment_step(case, by, "depart", "travel.departed", at)
     if can_proceed(plan.case.depart):
         case_services.advance(plan.case, by=by, name="depart", action="case.departed")
     return plan
 
 
 @case_services.service
-def record_arrival(case: Case, *, by) -> TravelPlan:
-    """The returnee has been met at the destination: reintegration starts."""
-    plan = _plan_step(
-        case, by, "arrive", "travel.arrived", fits=lambda case: can_proceed(case.arrive)
+def record_arrival(case: Case, *, by, at: datetime | None = None) -> TravelPlan:
+    """The returnee has been met at the destination, at `at` (by default when the last
+    flight was to land): reintegration starts. Refused for a moment in the future or before
+    the departure."""
+    plan = _moment_step(
+        case, by, "arrive", "travel.arrived", at, fits=lambda case: can_proceed(case.arrive)
     )
     case_services.advance(plan.case, by=by, name="arrive", action="case.arrived")
-    # Reintegration starts, on the day of arrival where the returnee arrived: the plan and the
+    # Reintegration starts on the day of arrival where the returnee arrived: the plan and the
     # returnee's budget open, and the monthly follow-up is scheduled.
-    arrived_on = followup.country_today(plan.case)
+    arrived_on = followup.country_today(plan.case, plan.arrived_at)
     support.open_budget(plan.case, by=by, arrived_on=arrived_on)
     followup.schedule(plan.case, arrived_on=arrived_on)
     return plan

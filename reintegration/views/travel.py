@@ -4,10 +4,13 @@ state for a page that no longer fits it, 403 for one they may not act on."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,9 +20,9 @@ from referrals.forms import ReasonForm
 from referrals.kit import Back, Step, case_page, form_page, get_case, pdf_language, step_actions
 from referrals.models import Application, Case, Person
 
-from .. import permissions
-from ..forms import FlightForm, TravelDocumentForm, TravelPlanForm
-from ..models import FlightSegment, TravelPlan
+from .. import airports, permissions
+from ..forms import FlightForm, JourneyMomentForm, TravelDocumentForm, TravelPlanForm
+from ..models import ENDED_STATES, FlightSegment, TravelPlan
 from ..services import travel as services
 
 
@@ -57,9 +60,51 @@ def _being_prepared(case: Case) -> TravelPlan:
     return plan
 
 
+def _fix_url(case: Case, missing: services.Missing) -> str:
+    """Where one thing missing for the booking is put right."""
+    if missing.about == "flight" and missing.flight is not None:
+        return reverse("reintegration:flight", args=[case.uuid, missing.flight.uuid])
+    if missing.about == "document" and missing.person is not None:
+        return reverse("reintegration:travel-document", args=[case.uuid, missing.person.uuid])
+    if missing.about == "arrangements":
+        return reverse("reintegration:travel-edit", args=[case.uuid])
+    return reverse("reintegration:flight-new", args=[case.uuid])
+
+
+def _missing(case: Case, plan: TravelPlan) -> list[tuple[str, str]]:
+    """(what is missing, where it is put right) for the booking of `plan`."""
+    return [
+        (missing.text, _fix_url(case, missing)) for missing in services.missing_for_booking(plan)
+    ]
+
+
+def _flight_rows(flights: list[FlightSegment]) -> list[dict]:
+    """Each flight with its airports (name, city) and its times, local at each airport."""
+    return [
+        {
+            "flight": flight,
+            "origin": airports.get(flight.from_airport),
+            "destination": airports.get(flight.to_airport),
+        }
+        for flight in flights
+    ]
+
+
+def _booking_summary(plan: TravelPlan) -> dict:
+    """What the booking page shows: what is being booked, or what is still missing."""
+    case = plan.case
+    documents = {d.person_id: d for d in plan.documents.all()}
+    return {
+        "plan": plan,
+        "flight_rows": _flight_rows(list(plan.flights.all())),
+        "travellers": [(p, documents.get(p.pk)) for p in services.travellers(case)],
+        "missing": _missing(case, plan),
+    }
+
+
 # Steps of the journey: a confirmation page (with a reason where one is needed), then the
 # service. In the order their links appear on the travel page.
-def _step(name, transition, run, label, title, intro, done, form=None, problems=None) -> Step:
+def _step(name, transition, run, label, title, intro, done, form=None, **more) -> Step:
     return Step(
         url_name=f"reintegration:{name}",
         transition=transition,
@@ -71,8 +116,7 @@ def _step(name, transition, run, label, title, intro, done, form=None, problems=
         form=form,
         subject=services.latest_plan,
         back=_travel_page(),
-        problems=problems,
-        problems_title=gettext_lazy("Not ready to be booked:") if problems else "",
+        **more,
     )
 
 
@@ -80,11 +124,15 @@ STEPS = (
     _step(
         "arrive",
         "arrive",
-        lambda plan, by, data: services.record_arrival(plan.case, by=by),
+        lambda plan, by, data: services.record_arrival(plan.case, by=by, at=data["moment"]),
         gettext_lazy("Record the arrival"),
         gettext_lazy("Record the arrival"),
-        gettext_lazy("The returnee was met at the destination. Reintegration starts today."),
+        gettext_lazy(
+            "The returnee was met at the destination. Reintegration starts on the day of arrival."
+        ),
         gettext_lazy("The arrival was recorded."),
+        form=JourneyMomentForm,
+        form_kwargs=lambda plan: {"plan": plan, "departing": False},
     ),
     _step(
         "book",
@@ -97,12 +145,13 @@ STEPS = (
             "reopen the booking."
         ),
         gettext_lazy("The journey is booked."),
-        problems=services.booking_problems,
+        template="reintegration/book.html",
+        context=_booking_summary,
     ),
     _step(
         "depart",
         "depart",
-        lambda plan, by, data: services.record_departure(plan.case, by=by),
+        lambda plan, by, data: services.record_departure(plan.case, by=by, at=data["moment"]),
         gettext_lazy("Record the departure"),
         gettext_lazy("Record the departure"),
         gettext_lazy(
@@ -110,6 +159,8 @@ STEPS = (
             "withdrawn."
         ),
         gettext_lazy("The departure was recorded."),
+        form=JourneyMomentForm,
+        form_kwargs=lambda plan: {"plan": plan, "departing": True},
     ),
     _step(
         "reopen",
@@ -151,13 +202,28 @@ STEPS = (
 )
 
 
-def _actions(case: Case, plan: TravelPlan | None, user) -> list[tuple[str, str]]:
+def _start_url(case: Case, copy_from: TravelPlan | None = None) -> str:
+    url = reverse("reintegration:travel-start", args=[case.uuid])
+    return f"{url}?from={copy_from.uuid}" if copy_from is not None else url
+
+
+def _actions(
+    case: Case, plan: TravelPlan | None, user, last_ended: TravelPlan | None = None
+) -> list[tuple[str, str]]:
     """(url, label) of what the user may do with the journey now."""
     url = lambda name: reverse(f"reintegration:{name}", args=[case.uuid])  # noqa: E731
     items = []
     if permissions.can_plan(case, user):
         if plan is None and services.journey_open(case):
-            items.append((url("travel-start"), _("Start a travel plan")))
+            # After an incident or a cancellation, the documents and arrangements of the plan
+            # that ended are usually still right: the new plan can start from them.
+            if last_ended is not None:
+                items.append(
+                    (_start_url(case, last_ended), _("Start a new plan from the last one"))
+                )
+                items.append((url("travel-start"), _("Start an empty travel plan")))
+            else:
+                items.append((url("travel-start"), _("Start a travel plan")))
         elif plan is not None and plan.open_for_changes:
             items.append((url("travel-edit"), _("Change escort, reception and transport")))
             items.append((url("flight-new"), _("Add a flight")))
@@ -166,16 +232,37 @@ def _actions(case: Case, plan: TravelPlan | None, user) -> list[tuple[str, str]]
     return items
 
 
+def _moments(plan: TravelPlan | None) -> dict:
+    """When the returnee left and arrived, as the clocks at the airports showed it."""
+    if plan is None:
+        return {}
+    first, last = plan.first_and_last_flight()
+    moments = {}
+    if plan.departed_at is not None:
+        where = first.from_airport if first else ""
+        moments["departed"] = services.local_text(plan.departed_at, where)
+    if plan.arrived_at is not None:
+        where = last.to_airport if last else ""
+        moments["arrived"] = services.local_text(plan.arrived_at, where)
+    return moments
+
+
 def travel(request: HttpRequest, case_uuid) -> HttpResponse:
     case = get_case(request, case_uuid, allowed=permissions.can_read)
-    plans = list(case.travel_plans.select_related("booked_by"))
+    plans = list(
+        case.travel_plans.select_related("booked_by").prefetch_related(
+            "flights", "documents__person"
+        )
+    )
     plan = next((p for p in plans if p.is_live), None)
+    earlier = [p for p in plans if p is not plan]
     flights = list(plan.flights.all()) if plan else []
     documents = {d.person_id: d for d in plan.documents.all()} if plan else {}
     travellers = [(person, documents.get(person.pk)) for person in services.travellers(case)]
-    editable = (
-        plan is not None and plan.open_for_changes and permissions.can_plan(case, request.user)
-    )
+    may_plan = permissions.can_plan(case, request.user)
+    editable = plan is not None and plan.open_for_changes and may_plan
+    journey_open = services.journey_open(case)
+    last_ended = next((p for p in earlier if p.state in ENDED_STATES), None)
     audit.record(request, "travel.viewed", case, plan.state if plan else "none")
     return render(
         request,
@@ -183,13 +270,16 @@ def travel(request: HttpRequest, case_uuid) -> HttpResponse:
         {
             "case": case,
             "plan": plan,
-            "earlier": [p for p in plans if p is not plan],
+            "earlier": earlier,
             "flights": flights,
             "travellers": travellers,
             "editable": editable,
-            "journey_open": services.journey_open(case),
-            "problems": services.booking_problems(plan) if editable else [],
-            "actions": _actions(case, plan, request.user),
+            "journey_open": journey_open,
+            "moments": _moments(plan),
+            # A plan that ended can be the start of a new one while no other plan is live.
+            "may_start_from": plan is None and journey_open and may_plan,
+            "missing": _missing(case, plan) if editable else [],
+            "actions": _actions(case, plan, request.user, last_ended),
         },
     )
 
@@ -201,8 +291,12 @@ def plan_form(request: HttpRequest, case_uuid, start: bool = False) -> HttpRespo
     if start and services.live_plan(case) is not None:
         raise services.TravelError(_("This case already has a travel plan."))
     plan = None if start else _being_prepared(case)
+    copy_from = _ended_plan(case, request.GET.get("from")) if start else None
     initial = {}
-    if start:
+    if copy_from is not None:
+        # A new plan from one that ended: its arrangements to check, its documents copied.
+        initial = {name: getattr(copy_from, name) for name in services.PLAN_FIELDS}
+    elif start:
         # The application said whether an escort is needed: the plan starts from it.
         application = Application.objects.filter(case=case).first()
         initial["escort_needed"] = bool(application and application.needs_escort)
@@ -210,13 +304,42 @@ def plan_form(request: HttpRequest, case_uuid, start: bool = False) -> HttpRespo
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in services.PLAN_FIELDS}
         if start:
-            services.start_plan(case, by=request.user, **fields)
+            services.start_plan(case, by=request.user, copy_from=copy_from, **fields)
         else:
             services.change_plan(case, by=request.user, **fields)
         messages.success(request, _("The travel plan was saved."))
         return _back(case)
     title = _("Start a travel plan") if start else _("Escort, reception and transport")
-    return form_page(request, case, form, title=title, submit_label=_("Save"), back=_travel_page())
+    intro = ""
+    if copy_from is not None:
+        title = _("Start a new plan from the last one")
+        intro = _(
+            "The new plan starts with the travel documents and the arrangements below of the "
+            "plan that ended on %(date)s. Its flights are not copied: add the new flights once "
+            "they are booked."
+        ) % {"date": timezone.localtime(copy_from.ended_at).strftime("%Y-%m-%d")}
+    return form_page(
+        request,
+        case,
+        form,
+        title=title,
+        intro=intro,
+        submit_label=_("Save"),
+        back=_travel_page(),
+    )
+
+
+def _ended_plan(case: Case, plan_uuid: str | None) -> TravelPlan | None:
+    """The ended plan of `case` a new plan starts from (`?from=`), None for an empty plan."""
+    if not plan_uuid:
+        return None
+    try:
+        plan = case.travel_plans.filter(uuid=plan_uuid, state__in=ENDED_STATES).first()
+    except ValidationError:
+        plan = None
+    if plan is None:
+        raise Http404
+    return plan
 
 
 @require_http_methods(["GET", "POST"])
@@ -300,13 +423,16 @@ def itinerary_pdf(request: HttpRequest, case_uuid) -> HttpResponse:
         raise Http404
     language = pdf_language(request)
     documents = {d.person_id: d for d in plan.documents.all()}
+    # Written for the travellers: airports by name and city, local times, who meets them and
+    # whom to call. No risk level or risk wording: that is for the staff's documents.
     pdf = render_pdf(
         "pdf/itinerary.html",
         {
             "case": case,
             "plan": plan,
-            "flights": list(plan.flights.all()),
+            "flight_rows": _flight_rows(list(plan.flights.all())),
             "travellers": [(p, documents.get(p.pk)) for p in services.travellers(case)],
+            "emergency_phone": settings.IOM_EMERGENCY_PHONE,
         },
         language=language,
     )

@@ -3,6 +3,7 @@ high-risk case with an accompanying child; IOM's office in Nigeria records the a
 reintegration starts. axe-core checks every page state on the way."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -17,6 +18,7 @@ from tests.factories import (
     add_consent,
     make_case,
     make_ready_to_submit,
+    moment_form,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -89,8 +91,9 @@ def test_journey_home_from_planning_to_arrival(english, browser, live_server):
     )
     travel_path = reverse("reintegration:travel", args=[case.uuid])
     case_path = reverse("referrals:case", args=[case.uuid])
-    # Two connecting flights on one day, two weeks ahead; documents valid well beyond.
-    day = timezone.localdate() + dt.timedelta(days=14)
+    # Two connecting flights today (the departure and the arrival are recorded as they
+    # happen, never in the future); documents valid well beyond.
+    day = timezone.localdate()
     valid_until = day + dt.timedelta(days=365)
 
     # IOM Finland: from the queue of approved cases to the case and its travel plan.
@@ -187,7 +190,14 @@ def test_journey_home_from_planning_to_arrival(english, browser, live_server):
     expect_path(page, reverse("reintegration:book", args=[case.uuid]))
     expect_high_risk(page)
     checked(page)
-    expect(page.locator("main")).not_to_contain_text("Not ready to be booked")
+    expect(page.locator("main")).not_to_contain_text("cannot be booked yet")
+    # What is being booked: the flights with airports by name and local times, the documents,
+    # who meets them.
+    booking = page.locator("main")
+    expect(booking).to_contain_text("Murtala Muhammed International Airport, Lagos (LOS)")
+    expect(booking).to_contain_text(f"{day:%Y-%m-%d} 16:40")
+    expect(booking).to_contain_text("Ebba Öberg: Emergency travel document ETD7654321")
+    expect(booking).to_contain_text("IOM Lagos (Chidi Okafor) meets them at arrivals")
     page.get_by_role("button", name="Mark the journey as booked").click()
     expect_path(page, travel_path)
     expect_message(page, "The journey is booked.")
@@ -197,17 +207,30 @@ def test_journey_home_from_planning_to_arrival(english, browser, live_server):
     assert TravelDocument.objects.filter(plan=plan).count() == 2
     checked(page)
 
-    # The day of the journey: the departure moves the case to in transit.
+    # The day of the journey: the departure, at the time it happened (local time at Arlanda),
+    # moves the case to in transit. The form starts from the planned time.
     page.get_by_role("link", name="Record the departure").click()
     expect_path(page, reverse("reintegration:depart", args=[case.uuid]))
     expect_high_risk(page)
+    expect(page.get_by_label("Time of departure", exact=True)).to_have_value("06:10")
+    expect(page.locator("main")).to_contain_text("Local time at Stockholm-Arlanda Airport (ARN)")
     checked(page)
+    # A departure in the future is refused, with the values kept.
+    later = moment_form(timezone.now() + dt.timedelta(hours=3), "ARN")
+    page.get_by_label("Date of departure", exact=True).fill(later["on"])
+    page.get_by_label("Time of departure", exact=True).fill(later["at"])
+    page.get_by_role("button", name="Record the departure").click()
+    expect(page.get_by_role("alert")).to_contain_text("The departure cannot be in the future.")
+    checked(page)
+    left = moment_form(timezone.now() - dt.timedelta(minutes=30), "ARN")
+    page.get_by_label("Date of departure", exact=True).fill(left["on"])
+    page.get_by_label("Time of departure", exact=True).fill(left["at"])
     page.get_by_role("button", name="Record the departure").click()
     expect_path(page, travel_path)
     expect_message(page, "The departure was recorded.")
     summary = page.locator("main dl.summary").first
     expect(summary).to_contain_text("In transit")
-    expect(summary).to_contain_text("Departed")
+    expect(summary).to_contain_text(f"{left['on']} {left['at']} ARN (local time)")
     checked(page)
     case.refresh_from_db()
     assert case.state == CaseState.IN_TRANSIT
@@ -217,9 +240,9 @@ def test_journey_home_from_planning_to_arrival(english, browser, live_server):
     try:
         sign_in(office, nigeria_office)
         checked(office)
-        office.get_by_role("region", name="Arrivals expected").get_by_role(
-            "link", name=case.reference
-        ).click()
+        arrivals = office.get_by_role("region", name="Arrivals expected")
+        expect(arrivals).to_contain_text(f"KL587 LOS {day:%Y-%m-%d} 16:40")
+        arrivals.get_by_role("link", name=case.reference).click()
         expect_path(office, case_path)
         expect(office.locator("main")).to_contain_text("Åsa Öberg")  # consent to share holds
         checked(office)
@@ -229,13 +252,19 @@ def test_journey_home_from_planning_to_arrival(english, browser, live_server):
         checked(office)
         office.get_by_role("link", name="Record the arrival").click()
         expect_path(office, reverse("reintegration:arrive", args=[case.uuid]))
+        expect(office.locator("main")).to_contain_text(
+            "Local time at Murtala Muhammed International Airport (LOS)"
+        )
         checked(office)
+        landed = moment_form(timezone.now() - dt.timedelta(minutes=1), "LOS")
+        office.get_by_label("Date of arrival", exact=True).fill(landed["on"])
+        office.get_by_label("Time of arrival", exact=True).fill(landed["at"])
         office.get_by_role("button", name="Record the arrival").click()
         expect_path(office, travel_path)
         expect_message(office, "The arrival was recorded.")
         summary = office.locator("main dl.summary").first
         expect(summary).to_contain_text("Reintegration")
-        expect(summary).to_contain_text("Arrived")
+        expect(summary).to_contain_text(f"{landed['on']} {landed['at']} LOS (local time)")
         checked(office)
         expect(office.get_by_role("link", name="Record the arrival")).to_have_count(0)
     finally:
@@ -244,4 +273,7 @@ def test_journey_home_from_planning_to_arrival(english, browser, live_server):
     case.refresh_from_db()
     assert case.state == CaseState.REINTEGRATION
     plan.refresh_from_db()
-    assert plan.state == TravelState.ARRIVED and plan.arrived_at is not None
+    assert plan.state == TravelState.ARRIVED
+    lagos, arlanda = ZoneInfo("Africa/Lagos"), ZoneInfo("Europe/Stockholm")
+    assert f"{plan.arrived_at.astimezone(lagos):%Y-%m-%d %H:%M}" == f"{landed['on']} {landed['at']}"
+    assert f"{plan.departed_at.astimezone(arlanda):%Y-%m-%d %H:%M}" == f"{left['on']} {left['at']}"

@@ -15,7 +15,7 @@ from referrals import services as case_services
 from referrals.models import Case, CaseState
 from reintegration.models import TravelPlan, TravelState
 from reintegration.services import travel as services
-from tests.factories import add_consent, make_case, make_travel_plan, make_user
+from tests.factories import add_consent, make_case, make_travel_plan, make_user, yesterday
 from tests.referrals.test_concurrency import Outcome, events, load_case, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -74,7 +74,7 @@ def test_two_departures_at_once_move_the_case_into_transit_once(
     people = [iom_caseworker, second_iom_caseworker]
     for _round in range(ROUNDS):
         case = approved_case()
-        plan = make_travel_plan(case, state="booked")
+        plan = make_travel_plan(case, state="booked", day=yesterday())
         outcomes = run_together(
             [
                 (load_case(case.pk, who), lambda c, who=who: services.record_departure(c, by=who))
@@ -112,7 +112,7 @@ def test_cancellation_and_departure_at_once_do_one_or_the_other(
 ):
     for _round in range(ROUNDS):
         case = approved_case()
-        plan = make_travel_plan(case, state="booked")
+        plan = make_travel_plan(case, state="booked", day=yesterday())
         outcomes = run_together(
             [
                 (
@@ -143,7 +143,7 @@ def test_withdrawal_and_departure_at_once_do_one_or_the_other(
 ):
     for _round in range(ROUNDS):
         case = approved_case()
-        plan = make_travel_plan(case, state="booked")
+        plan = make_travel_plan(case, state="booked", day=yesterday())
         withdrawal, departure = run_together(
             [
                 (

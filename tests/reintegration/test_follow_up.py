@@ -65,8 +65,9 @@ def test_the_arrival_schedules_six_monthly_contacts_from_the_day_of_arrival(iom_
     add_consent(case)
     make_travel_plan(case, state="departed")
     # 23:30 in Stockholm on 31 January is 23:30 in Lagos too (both UTC+1 in winter).
-    with time_machine.travel(dt.datetime(2027, 1, 31, 22, 30, tzinfo=dt.UTC)):
-        travel.record_arrival(case, by=iom_caseworker)
+    late = dt.datetime(2027, 1, 31, 22, 30, tzinfo=dt.UTC)
+    with time_machine.travel(late + dt.timedelta(minutes=5)):
+        travel.record_arrival(case, by=iom_caseworker, at=late)
     due = list(FollowUp.objects.filter(case=case).values_list("month", "due_on"))
     assert due == [
         (1, dt.date(2027, 2, 28)),

@@ -60,6 +60,8 @@ def call(plan: TravelPlan, name: str) -> None:
         "book": {"booker": plan.created_by},
         "cancel": {"reason": "Flight cancelled"},
         "report_incident": {"description": "Left at the transit airport"},
+        "depart": {"at": timezone.now()},
+        "arrive": {"at": timezone.now()},
     }
     getattr(plan, name)(**arguments.get(name, {}))
 

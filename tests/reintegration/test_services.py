@@ -2,6 +2,7 @@
 case, cancellation and incidents, withdrawal, and refusals that change nothing."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -13,11 +14,19 @@ from referrals import services as case_services
 from referrals.models import Case, CaseEvent, CaseState, ConsentPurpose, Person
 from reintegration.models import FlightSegment, TravelDocument, TravelPlan, TravelState
 from reintegration.services import travel as services
-from tests.factories import add_consent, make_case, make_ready_to_submit, make_travel_plan
+from tests.factories import (
+    add_consent,
+    make_case,
+    make_ready_to_submit,
+    make_travel_plan,
+    yesterday,
+)
 
 pytestmark = pytest.mark.django_db
 
 T = TravelState
+LAGOS = ZoneInfo("Africa/Lagos")
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +54,7 @@ def in_transit():
 @pytest.fixture
 def left_in_transit(approved, iom_caseworker):
     """An approved case walked through a departure and an incident on the way."""
-    make_travel_plan(approved, state="booked")
+    make_travel_plan(approved, state="booked", day=yesterday())
     services.record_departure(approved, by=iom_caseworker)
     services.report_incident(approved, by=iom_caseworker, description="Did not board in Amsterdam")
     return approved
@@ -117,11 +126,14 @@ def test_caseworker_plans_books_and_sees_the_case_depart_and_arrive(
     plan = services.book(approved, by=iom_caseworker)
     assert plan.state == T.BOOKED
 
-    services.record_departure(approved, by=iom_caseworker)
-    approved.refresh_from_db()
-    assert approved.state == CaseState.IN_TRANSIT
+    # The evening of the flight, in Lagos: the departure and the arrival as planned.
+    day = timezone.localdate() + dt.timedelta(days=10)
+    with time_machine.travel(dt.datetime.combine(day, dt.time(20, 0), tzinfo=LAGOS)):
+        services.record_departure(approved, by=iom_caseworker)
+        approved.refresh_from_db()
+        assert approved.state == CaseState.IN_TRANSIT
 
-    services.record_arrival(approved, by=nigeria_office)
+        services.record_arrival(approved, by=nigeria_office)
     approved.refresh_from_db()
     plan.refresh_from_db()
     assert (approved.state, plan.state) == (CaseState.REINTEGRATION, T.ARRIVED)
@@ -301,7 +313,7 @@ def test_a_flight_arriving_days_after_it_leaves_is_refused(approved, iom_casewor
     services.start_plan(approved, by=iom_caseworker)
     day = timezone.localdate() + dt.timedelta(days=10)
     before = snapshot(approved)
-    with pytest.raises(services.TravelError, match="close to the departure date"):
+    with pytest.raises(services.TravelError, match="more than 24 hours"):
         services.save_flight(
             approved, by=iom_caseworker, **_flight(arrives_on=day + dt.timedelta(days=3))
         )
@@ -546,7 +558,7 @@ def test_a_plan_being_prepared_cannot_be_reopened(approved, iom_caseworker):
 
 
 def test_departure_moves_the_case_into_transit(approved, iom_caseworker):
-    make_travel_plan(approved, state="booked")
+    make_travel_plan(approved, state="booked", day=yesterday())
     plan = services.record_departure(approved, by=iom_caseworker)
     approved.refresh_from_db()
     plan.refresh_from_db()
@@ -555,7 +567,7 @@ def test_departure_moves_the_case_into_transit(approved, iom_caseworker):
 
 
 def test_departure_is_written_to_the_timeline(approved, iom_caseworker):
-    make_travel_plan(approved, state="booked")
+    make_travel_plan(approved, state="booked", day=yesterday())
     services.record_departure(approved, by=iom_caseworker)
     moved = CaseEvent.objects.get(case=approved, action="case.departed")
     assert (moved.from_state, moved.to_state, moved.actor) == (
@@ -569,7 +581,7 @@ def test_departure_is_written_to_the_timeline(approved, iom_caseworker):
 
 
 def test_departure_is_written_to_the_audit_trail(approved, iom_caseworker):
-    make_travel_plan(approved, state="booked")
+    make_travel_plan(approved, state="booked", day=yesterday())
     services.record_departure(approved, by=iom_caseworker)
     actions = set(
         AuditEvent.objects.filter(
@@ -596,7 +608,7 @@ def test_departure_without_a_plan_is_refused(approved, iom_caseworker):
 
 def test_the_destination_office_cannot_record_the_departure(approved, nigeria_office):
     add_consent(approved, ConsentPurpose.IOM_DESTINATION)
-    make_travel_plan(approved, state="booked")
+    make_travel_plan(approved, state="booked", day=yesterday())
     before = snapshot(approved)
     with pytest.raises(case_services.Denied):
         services.record_departure(approved, by=nigeria_office)
@@ -734,7 +746,7 @@ def test_a_new_plan_can_be_started_for_a_returnee_left_in_transit(left_in_transi
 
 
 def test_departing_again_keeps_the_case_in_transit(left_in_transit, iom_caseworker):
-    make_travel_plan(left_in_transit, state="booked")
+    make_travel_plan(left_in_transit, state="booked", day=yesterday())
     services.record_departure(left_in_transit, by=iom_caseworker)
     left_in_transit.refresh_from_db()
     assert left_in_transit.state == CaseState.IN_TRANSIT
@@ -745,7 +757,7 @@ def test_departing_again_keeps_the_case_in_transit(left_in_transit, iom_casework
 def test_arrival_after_a_second_departure_moves_the_case_to_reintegration(
     left_in_transit, iom_caseworker
 ):
-    make_travel_plan(left_in_transit, state="booked")
+    make_travel_plan(left_in_transit, state="booked", day=yesterday())
     services.record_departure(left_in_transit, by=iom_caseworker)
     plan = services.record_arrival(left_in_transit, by=iom_caseworker)
     left_in_transit.refresh_from_db()

@@ -128,7 +128,7 @@ def test_the_arrival_opens_the_returnees_budget_at_the_programmes_rates(iom_case
     add_consent(case)
     programme_rates()
     make_travel_plan(case, state="departed")
-    travel.record_arrival(case, by=iom_caseworker)
+    travel.record_arrival(case, by=iom_caseworker, at=timezone.now())
     assert caps(case, returnee(case)) == {
         "subsistence": Decimal("900.00"),
         "grant": Decimal("2800.00"),

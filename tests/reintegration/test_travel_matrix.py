@@ -13,7 +13,13 @@ from referrals.grants import sync_case_permissions
 from referrals.models import Case, CaseState, ConsentPurpose
 from reintegration.services import travel as services
 from tests.conftest import PERSONAS, make_personas, sign_in
-from tests.factories import add_consent, make_case, make_ready_to_submit, make_travel_plan
+from tests.factories import (
+    add_consent,
+    make_case,
+    make_ready_to_submit,
+    make_travel_plan,
+    planned_arrival_form,
+)
 from tests.reintegration.test_follow_up_views import FOLLOW_UP_URLS
 from tests.reintegration.test_support_views import SUPPORT_URLS
 
@@ -196,7 +202,8 @@ def test_only_the_iom_caseworker_can_book(people, cases, persona):
 def test_only_the_caseworker_or_the_destination_office_can_record_arrival(people, cases, persona):
     case = cases["departed"]
     client = sign_in(Client(), people[persona])
-    response = client.post(reverse("reintegration:arrive", args=[case.uuid]))
+    data = planned_arrival_form(services.live_plan(case))
+    response = client.post(reverse("reintegration:arrive", args=[case.uuid]), data)
     plan = services.live_plan(case)
     case.refresh_from_db()
     if persona in {"iom_caseworker", "nigeria_office"}:
