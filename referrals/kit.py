@@ -75,6 +75,11 @@ def get_case(
     if available is not None and not available(case):
         raise Stale(case)
     if allowed is not None and not allowed(case, request.user):
+        # A colleague's change may have committed between reading the case and reading the
+        # permissions it changed: read the case again before refusing.
+        case.refresh_from_db()
+        if available is not None and not available(case):
+            raise Stale(case)
         raise PermissionDenied
     return case
 
@@ -224,6 +229,13 @@ def step_view(request: HttpRequest, case_uuid, step: Step, **url_kwargs) -> Http
         if not can_proceed(transition):
             raise Stale(subject)
         if not has_transition_perm(transition, request.user):
+            # The permissions may already reflect a colleague's change that committed after
+            # the subject was read (a lost race): what it is now comes before a refusal.
+            subject = step.subject(get_case(request, case_uuid), **url_kwargs)
+            if subject is None:
+                raise Http404
+            if not can_proceed(step.transition_of(subject)):
+                raise Stale(subject)
             raise PermissionDenied
         if step.guard is not None and (stop := step.guard(request)) is not None:
             return stop
