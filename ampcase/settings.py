@@ -84,10 +84,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the two-factor middleware, which tells a user signed out after 12 hours why.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "ampcase.audit.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ampcase.accounts.middleware.TwoFactorRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "ampcase.lib.middleware.NoStoreMiddleware",

@@ -282,3 +282,23 @@ def test_logout_is_post_only_and_ends_the_session(client, device, user):
     assert response["Location"] == LOGIN
     assert client.get(HOME).status_code == 302
     assert AuditEvent.objects.filter(action="auth.logout", actor=user).exists()
+
+
+def test_session_ends_after_twelve_hours_on_the_login_page_saying_why(client, device):
+    # Through the whole middleware stack: the message must be stored although the session
+    # that carried it is flushed.
+    with time_machine.travel("2026-03-02 08:00 +01:00", tick=False) as traveller:
+        password_step(client)
+        client.post(VERIFY, {"code": current_code(device)})
+        # Active all day: a page every 20 minutes keeps the session from going idle.
+        for _ in range(12 * 3):
+            traveller.shift(20 * 60)
+            assert client.get(HOME).status_code == 200
+        traveller.shift(20 * 60)
+        response = client.get(HOME, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 302
+        assert response["Location"] == f"{LOGIN}?next={HOME}"
+        page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "You were signed out after 12 hours. Sign in again." in page.content.decode()
+    assert "_auth_user_id" not in client.session
