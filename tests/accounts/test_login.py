@@ -302,3 +302,9 @@ def test_session_ends_after_twelve_hours_on_the_login_page_saying_why(client, de
     assert page.status_code == 200
     assert "You were signed out after 12 hours. Sign in again." in page.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_login_page_names_both_kinds_of_code(client, db):
+    # Users without an app are asked for a backup code: the page must not promise only the app.
+    page = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "a code from your authenticator app, or one of your backup codes" in page
