@@ -51,6 +51,8 @@ def test_first_login_enrols_the_app_and_switches_language(page):
 
     expect_path(page, reverse("accounts:backup-codes"))
     assert page.locator("#backup-codes li").count() == 10
+    # The print button, hidden without scripts, shows once its script has run.
+    expect(page.locator("button[data-print]")).to_be_visible()
     check_accessibility(page)
     page.get_by_role("button", name="Jag har sparat dem").click()
 
