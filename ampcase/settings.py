@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "ampcase.accounts.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ampcase.lib.middleware.OwnNotFoundPageMiddleware",
     "csp.middleware.CSPMiddleware",
     "ampcase.lib.middleware.NoStoreMiddleware",
     # Last, so that it sees the lockout flag the authentication backend sets.
