@@ -335,6 +335,13 @@ def test_uploaded_document_downloads_as_an_attachment_and_is_audited(
     response = coordinator_client.get(reverse("referrals:document", args=[case.uuid, stored.uuid]))
     assert response["Content-Disposition"].startswith("attachment")
     assert "Åsa" not in response["Content-Disposition"]
+    # Named after the reference, Å and all (RFC 6266), with an ASCII fallback.
+    reference = case.reference.removeprefix("ÅMP")
+    assert (
+        f"filename*=utf-8''%C3%85MP{reference}-signed_application-"
+        in (response["Content-Disposition"])
+    )
+    assert f'filename="AMP{reference}-signed_application-' in response["Content-Disposition"]
     assert response["Content-Security-Policy"] == "sandbox"
     assert b"".join(response.streaming_content) == document.content
     assert AuditEvent.objects.filter(action="document.downloaded").exists()
