@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body (the CSRF check reads the form), after the language.
+    "ampcase.lib.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -254,7 +256,14 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
 DOCUMENT_ROOT = Path(env("DOCUMENT_ROOT", str(VAR_DIR / "documents")))
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Form fields other than files: at most 2 MB (Django answers 400 above that).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# An uploaded file larger than this is streamed to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A file upload whose body is larger than a document may be (20 MB, ampcase.lib.documents)
+# plus room for the form's other fields is answered 413 before any of it is read
+# (ampcase.lib.middleware.RequestSizeLimitMiddleware).
+MAX_UPLOAD_REQUEST_BYTES = 21 * 1024 * 1024
 
 # E-mail.
 EMAIL_BACKEND = env(

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.urls import get_resolver
 
 
@@ -36,3 +37,30 @@ class OwnNotFoundPageMiddleware:
             # The project's own handler404, as Django calls it without DEBUG.
             return get_resolver().resolve_error_handler(404)(request, Http404())
         return response
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse an upload that is too large before reading any of it: 413, nothing stored.
+
+    Without this, Django reads the whole body (to a temporary file) before the form's own
+    size check can refuse it: a 2 GB upload would be received in full just to be refused.
+    The declared Content-Length is compared with `MAX_UPLOAD_REQUEST_BYTES`; a body longer
+    than it declares is never read past that length by Django anyway.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.content_type == "multipart/form-data":
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > settings.MAX_UPLOAD_REQUEST_BYTES:
+                from ampcase.lib.documents import MAX_DOCUMENT_MEGABYTES
+
+                return render(
+                    request, "413.html", {"max_mb": MAX_DOCUMENT_MEGABYTES}, status=413
+                )
+        return self.get_response(request)
