@@ -60,7 +60,5 @@ class RequestSizeLimitMiddleware:
             if length > settings.MAX_UPLOAD_REQUEST_BYTES:
                 from ampcase.lib.documents import MAX_DOCUMENT_MEGABYTES
 
-                return render(
-                    request, "413.html", {"max_mb": MAX_DOCUMENT_MEGABYTES}, status=413
-                )
+                return render(request, "413.html", {"max_mb": MAX_DOCUMENT_MEGABYTES}, status=413)
         return self.get_response(request)

@@ -73,4 +73,3 @@ def test_an_ordinary_upload_still_works(coordinator_client, case):
     )
     assert response.status_code == 302
     assert Document.objects.filter(case=case).count() == 1
-
