@@ -5,6 +5,7 @@ from django_countries import countries
 from ampcase.accounts.models import Region
 from ampcase.lib import dates
 from ampcase.lib.documents import DocumentField
+from ampcase.lib.phone import PhoneField
 
 from .models import (
     Application,
@@ -134,6 +135,8 @@ class EligibilityForm(forms.ModelForm):
 
 
 class PersonForm(forms.ModelForm):
+    phone = PhoneField(label=_("Phone"), required=False)
+
     class Meta:
         model = Person
         fields = [

@@ -569,3 +569,25 @@ def test_one_decision_is_recorded_for_each_purpose_ticked(coordinator_client, ch
         ("iom_finland", given, dt.date(2026, 11, 20)),
         ("iom_destination", given, dt.date(2026, 11, 20)),
     ]
+
+
+def test_a_phone_number_is_saved_in_e164(coordinator_client):
+    case = make_case(CaseState.PREPARING)
+    response = coordinator_client.post(
+        reverse("referrals:child-new", args=[case.uuid]),
+        {"given_name": "Ebba", "family_name": "Öberg", "phone": "070-123 45 67"},
+    )
+    assert response.status_code == 302
+    assert case.people.get(relation="child").phone == "+46701234567"
+
+
+def test_anything_but_a_phone_number_is_refused(coordinator_client):
+    case = make_case(CaseState.PREPARING)
+    response = coordinator_client.post(
+        reverse("referrals:child-new", args=[case.uuid]),
+        {"given_name": "Ebba", "family_name": "Öberg", "phone": "call my aunt!!! <script>"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "Phone: Enter a phone number, such as 070-123 45 67" in response.content.decode()
+    assert not case.people.filter(relation="child").exists()
