@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Its widget templates, found through TEMPLATES so that templates/django/forms overrides them.
+    "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -98,6 +100,10 @@ MIDDLEWARE = [
     # Last, so that it sees the lockout flag the authentication backend sets.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Widgets render through TEMPLATES: the app overrides one of Django's widget templates
+# (templates/django/forms/widgets/select_option.html: "—" for the empty choice).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "ampcase.urls"
 WSGI_APPLICATION = "ampcase.wsgi.application"
