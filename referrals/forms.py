@@ -76,7 +76,7 @@ class ConsentForm(forms.Form):
     WITHDRAWN = "withdrawn"
 
     purposes = forms.MultipleChoiceField(
-        label=_("What is it for?"),
+        label=_("What does the decision cover?"),
         choices=ConsentPurpose.choices,
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick every purpose the person's decision covers."),
