@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Its widget templates, found through TEMPLATES so that templates/django/forms overrides them.
+    "django.forms",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -84,19 +86,27 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything reads the body (the CSRF check reads the form), after the language.
+    "ampcase.lib.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the two-factor middleware, which tells a user signed out after 12 hours why.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "ampcase.audit.AuditContextMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "ampcase.accounts.middleware.TwoFactorRequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ampcase.lib.middleware.OwnNotFoundPageMiddleware",
     "csp.middleware.CSPMiddleware",
     "ampcase.lib.middleware.NoStoreMiddleware",
     # Last, so that it sees the lockout flag the authentication backend sets.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Widgets render through TEMPLATES: the app overrides one of Django's widget templates
+# (templates/django/forms/widgets/select_option.html: "—" for the empty choice).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "ampcase.urls"
 WSGI_APPLICATION = "ampcase.wsgi.application"
@@ -257,7 +267,14 @@ WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [
 DOCUMENT_ROOT = Path(env("DOCUMENT_ROOT", str(VAR_DIR / "documents")))
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# Form fields other than files: at most 2 MB (Django answers 400 above that).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# An uploaded file larger than this is streamed to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# A file upload whose body is larger than a document may be (20 MB, ampcase.lib.documents)
+# plus room for the form's other fields is answered 413 before any of it is read
+# (ampcase.lib.middleware.RequestSizeLimitMiddleware).
+MAX_UPLOAD_REQUEST_BYTES = 21 * 1024 * 1024
 
 # E-mail.
 EMAIL_BACKEND = env(

@@ -7,6 +7,7 @@ from django_countries import countries
 from ampcase.accounts.models import Region
 from ampcase.lib import dates
 from ampcase.lib.documents import DocumentField
+from ampcase.lib.phone import PhoneField
 from ampcase.lib.text import sort_key
 
 from .models import (
@@ -81,17 +82,44 @@ class ReferralForm(forms.Form):
         self.fields["nationality"].choices = [("", "—"), *countries]
 
 
-class ConsentForm(forms.ModelForm):
-    class Meta:
-        model = Consent
-        fields = ["purpose", "given", "decided_on", "method", "interpreter"]
-        formfield_callback = dates.formfield
+class ConsentForm(forms.Form):
+    """One decision of the person (consent given, or withdrawn) for one or more purposes.
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["given"].required = False
-        self.fields["decided_on"].latest = dates.today
-        self.fields["purpose"].choices = ConsentPurpose.choices
+    The decision has no default: a form that started on either answer would record it for
+    anyone who submits without reading, and a withdrawal recorded by mistake takes IOM's
+    access away (a consent recorded by mistake gives it).
+    """
+
+    GIVEN = "given"
+    WITHDRAWN = "withdrawn"
+
+    purposes = forms.MultipleChoiceField(
+        label=_("What does the decision cover?"),
+        choices=ConsentPurpose.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick every purpose the person's decision covers."),
+        error_messages={"required": _("Tick at least one purpose.")},
+    )
+    given = forms.TypedChoiceField(
+        label=_("The person's decision"),
+        choices=[(GIVEN, _("Consent given")), (WITHDRAWN, _("Consent withdrawn"))],
+        coerce=lambda value: value == ConsentForm.GIVEN,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether consent was given or withdrawn.")},
+    )
+    decided_on = dates.DateField(label=_("Date"), latest=dates.today)
+    method = forms.ChoiceField(
+        label=_("How"),
+        choices=Consent.Method.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how the person gave or withdrew consent.")},
+    )
+    interpreter = forms.CharField(
+        label=_("Interpreter"),
+        max_length=200,
+        required=False,
+        help_text=_("Name and language of the interpreter, if one was used."),
+    )
 
 
 class EligibilityForm(forms.ModelForm):
@@ -125,6 +153,8 @@ class EligibilityForm(forms.ModelForm):
 
 
 class PersonForm(forms.ModelForm):
+    phone = PhoneField(label=_("Phone"), required=False)
+
     class Meta:
         model = Person
         fields = [

@@ -407,7 +407,8 @@ class Consent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(_("purpose"), max_length=30, choices=ConsentPurpose.choices)
-    given = models.BooleanField(_("consent given"), help_text=_("Untick to record a withdrawal."))
+    # True for consent given, False for a withdrawal: the form asks which, with no default.
+    given = models.BooleanField(_("consent given"))
     decided_on = models.DateField(_("date"))
     method = models.CharField(_("how"), max_length=20, choices=Method.choices)
     interpreter = models.CharField(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -265,34 +265,47 @@ def start_screening(case: Case, *, by) -> Case:
 
 
 @service
-def record_consent(
+def record_consents(
     case: Case,
     *,
     by,
-    purpose: str,
+    purposes: Sequence[str],
     given: bool,
     decided_on: date,
     method: str,
     interpreter: str = "",
-) -> Consent:
-    """Add an entry to the consent ledger. Withdrawing consent to share with IOM takes IOM's
+) -> list[Consent]:
+    """Add one entry to the consent ledger for each of `purposes`, all or none: one decision
+    of the person, given or withdrawn. Withdrawing consent to share with IOM takes IOM's
     access to the identity away at once."""
+    purposes = list(dict.fromkeys(purposes))
+    if not purposes:
+        raise ValueError("A consent entry needs at least one purpose.")
     case = lock_case(case, by)
     _require(permissions.can_record_consent(case, by), case, by, "record_consent")
     if given and not permissions.can_work(case, by):
         raise CaseError(_("This case is closed: consent can only be withdrawn now."))
-    entry = Consent.objects.create(
-        case=case,
-        purpose=purpose,
-        given=given,
-        decided_on=decided_on,
-        method=method,
-        interpreter=interpreter,
-        recorded_by=by,
-    )
-    log_event(case, by, "consent.given" if given else "consent.withdrawn", purpose)
+    entries = []
+    for purpose in purposes:
+        entries.append(
+            Consent.objects.create(
+                case=case,
+                purpose=purpose,
+                given=given,
+                decided_on=decided_on,
+                method=method,
+                interpreter=interpreter,
+                recorded_by=by,
+            )
+        )
+        log_event(case, by, "consent.given" if given else "consent.withdrawn", purpose)
     grants.sync_case_permissions(case)
-    return entry
+    return entries
+
+
+def record_consent(case: Case, *, by, purpose: str, **decision) -> Consent:
+    """One entry of the consent ledger: `record_consents` for a single purpose."""
+    return record_consents(case, by=by, purposes=[purpose], **decision)[0]
 
 
 @service

@@ -465,7 +465,7 @@ def consent(request: HttpRequest, case_uuid) -> HttpResponse:
     case = get_case(request, case_uuid, allowed=permissions.can_record_consent)
     form = ConsentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.record_consent(case, by=request.user, **form.cleaned_data)
+        services.record_consents(case, by=request.user, **form.cleaned_data)
         return _done(request, case, _("The consent was recorded."))
     return form_page(
         request,
@@ -473,7 +473,10 @@ def consent(request: HttpRequest, case_uuid) -> HttpResponse:
         form,
         title=_("Record consent"),
         submit_label=_("Record"),
-        intro=_("Each entry is kept. To withdraw consent, record a new entry without the tick."),
+        intro=_(
+            "Each entry is kept: a withdrawal is a new entry. Record the person's decision "
+            "once for every purpose it covers."
+        ),
     )
 
 

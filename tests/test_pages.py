@@ -73,3 +73,22 @@ def test_missing_csrf_token_is_refused_and_recorded(coordinator):
     assert AuditEvent.objects.filter(action="access.csrf_failed", actor=coordinator).exists()
     # Still signed in: the forged request changed nothing.
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_unknown_page_is_the_apps_own_404_even_with_debug_on(coordinator_client, settings):
+    # `make run` sets DEBUG: Django's debug 404 would list every URL pattern of the site.
+    settings.DEBUG = True
+    response = coordinator_client.get("/no/such/page/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "<h1>Page not found</h1>" in body
+    assert "URLconf" not in body and "urlpatterns" not in body
+
+
+def test_a_views_404_is_the_apps_own_page_with_debug_on(coordinator_client, settings):
+    settings.DEBUG = True
+    missing = reverse("referrals:case", args=["00000000-0000-0000-0000-000000000000"])
+    response = coordinator_client.get(missing, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in response.content.decode()
+    assert "Raised by" not in response.content.decode()

@@ -3,6 +3,7 @@ authenticator app, backup codes, logout."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -16,8 +17,9 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -98,13 +100,32 @@ def _finish(request: HttpRequest, user, device) -> HttpResponse:
     return redirect(twofactor.safe_next(request, next_url))
 
 
+def _throttled(device) -> str | None:
+    """Why `device` takes no code now, or None when it does.
+
+    django-otp makes a device wait 1, 2, 4, 8... seconds after each wrong code, and refuses
+    even a right code meanwhile: say how long, so a user who typed the right code after a
+    wrong one knows it was not the code that was wrong.
+    """
+    allowed, info = device.verify_is_allowed()
+    if allowed:
+        return None
+    locked_until = (info or {}).get("locked_until")
+    if locked_until is None:
+        return _("Too many wrong codes. Wait a minute, then try again.")
+    seconds = max(1, math.ceil((locked_until - timezone.now()).total_seconds()))
+    return ngettext(
+        "Too many wrong codes in a row. Wait %(seconds)s second, then try again.",
+        "Too many wrong codes in a row. Wait %(seconds)s seconds, then try again.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
 def _warn_about_backup_codes(request: HttpRequest, user, device) -> None:
+    # A user without an app is asked to set one up by the home page's notice, which links
+    # to the enrolment: a message saying the same would be a second banner.
     remaining = device.token_set.count()
-    if twofactor.totp_device(user) is None:
-        messages.warning(
-            request, _("Set up an authenticator app now: backup codes are for emergencies.")
-        )
-    elif remaining <= 3:
+    if twofactor.totp_device(user) is not None and remaining <= 3:
         messages.warning(request, _("You have %(count)s backup codes left.") % {"count": remaining})
 
 
@@ -151,9 +172,9 @@ def _code_step(
         return _locked_response(request)
     form = factor.form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _info = device.verify_is_allowed()
-        if not allowed:
-            form.add_error("code", _("Too many wrong codes. Wait a minute, then try again."))
+        throttled = _throttled(device)
+        if throttled:
+            form.add_error("code", throttled)
         elif device.verify_token(form.cleaned_data["code"]):
             response = accepted(request, user, device)
             if factor.after is not None:
@@ -291,7 +312,10 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     device = _enrolment_device(request, user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["code"]):
+        throttled = _throttled(device)
+        if throttled:
+            form.add_error("code", throttled)
+        elif device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             TOTPDevice.objects.filter(user=user, confirmed=False).delete()
@@ -303,12 +327,14 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
                 twofactor.complete_login(request, user, device)
             request.session[twofactor.BACKUP_CODES_KEY] = codes
             return redirect("accounts:backup-codes")
-        _count_failed_code(request, user, "enrolment")
-        if getattr(request, "axes_locked_out", False):
-            return _locked_response(request)
-        form.add_error(
-            "code", _("That code is not right. Check that the app shows ÅMP Case and try again.")
-        )
+        else:
+            _count_failed_code(request, user, "enrolment")
+            if getattr(request, "axes_locked_out", False):
+                return _locked_response(request)
+            form.add_error(
+                "code",
+                _("That code is not right. Check that the app shows ÅMP Case and try again."),
+            )
     qr_svg = segno.make(device.config_url, error="m").svg_inline(
         scale=5, dark="#000000", light="#ffffff", title=_("QR code for your authenticator app")
     )

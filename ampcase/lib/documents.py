@@ -40,6 +40,8 @@ from PIL import Image, ImageFile, ImageOps
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, WrongPasswordError
 
+from ampcase.lib.http import attachment_disposition
+
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 MAX_DOCUMENT_MEGABYTES = MAX_DOCUMENT_BYTES // (1024 * 1024)
 
@@ -396,21 +398,18 @@ def delete_stored(key: str) -> bool:
     return True
 
 
-_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE_IN_NAME = re.compile(r"[^\w.-]+")
 
 
 def safe_download_name(download_name: str, content_type: str) -> str:
-    """ASCII letters, digits, ".", "_" and "-" only, ending in the stored type's extension.
-
-    Accented letters lose their accents ("Överklagande" becomes "Overklagande"); anything else
-    becomes "_". The caller's name must not contain personal data in the first place.
+    """Letters (of any alphabet), digits, ".", "_" and "-" only, ending in the stored type's
+    extension; anything else becomes "_". The response adds an ASCII fallback. The caller's
+    name must not contain personal data in the first place.
     """
     extension = STORED_EXTENSIONS[content_type]
-    ascii_name = (
-        unicodedata.normalize("NFKD", download_name).encode("ascii", "ignore").decode("ascii")
-    )
     # Leading dots would make a hidden file (or "..").
-    name = _UNSAFE_IN_NAME.sub("_", ascii_name).strip("._-")[:100]
+    name = _UNSAFE_IN_NAME.sub("_", unicodedata.normalize("NFC", download_name))
+    name = name.strip("._-")[:100]
     stem, current_extension = os.path.splitext(name)
     if current_extension.lower() in ACCEPTED_EXTENSIONS[content_type]:
         name = stem
@@ -428,12 +427,12 @@ def document_response(key: str, *, content_type: str, download_name: str) -> Fil
         raise ValueError(f"Documents are never served as {content_type!r}.")
     if not _path_for(key).name.endswith(STORED_EXTENSIONS[content_type]):
         raise ValueError("The content type does not match the stored document.")
+    filename = safe_download_name(download_name, content_type)
     response = FileResponse(
-        open_stored(key),
-        as_attachment=True,
-        filename=safe_download_name(download_name, content_type),
-        content_type=content_type,
+        open_stored(key), as_attachment=True, filename=filename, content_type=content_type
     )
+    # FileResponse names the file in UTF-8 alone when it is not ASCII: add the ASCII fallback.
+    response["Content-Disposition"] = attachment_disposition(filename)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     response["Cache-Control"] = "no-store"

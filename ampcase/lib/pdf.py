@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
@@ -20,9 +21,10 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
+
+from ampcase.lib.http import attachment_disposition
 
 if TYPE_CHECKING:
     from weasyprint.urls import URLFetcher
@@ -47,9 +49,10 @@ CONTENT_TYPES = {
     ".svg": "image/svg+xml",
 }
 
-# Only plain names in download file names: no quotes, slashes, control characters or
-# anything a browser or a file system could read as more than a name.
-_UNSAFE_FILENAME_CHARACTERS = re.compile(r"(?:[^A-Za-z0-9._-]|\.{2,})+")
+# Only plain names in download file names: letters (of any alphabet, "ÅMP" keeps its Å),
+# digits, ".", "_" and "-"; no quotes, slashes, spaces, control or formatting characters, or
+# anything else a browser or a file system could read as more than a name.
+_UNSAFE_FILENAME_CHARACTERS = re.compile(r"(?:[^\w.-]|\.{2,})+")
 
 
 class ResourceRefused(ValueError):
@@ -79,13 +82,11 @@ def pdf_response(pdf_bytes: bytes, filename: str) -> HttpResponse:
     """Return `pdf_bytes` as a download named after `filename`.
 
     `filename` must not hold personal data (pass a case reference, never a name): it ends up
-    in the browser's download list and on the user's disk. It is reduced to ASCII letters,
-    digits, dots, hyphens and underscores.
+    in the browser's download list and on the user's disk. It is reduced to letters, digits,
+    dots, hyphens and underscores, and sent in UTF-8 with an ASCII fallback.
     """
     response = HttpResponse(pdf_bytes, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=safe_pdf_filename(filename)
-    )
+    response["Content-Disposition"] = attachment_disposition(safe_pdf_filename(filename))
     response["X-Content-Type-Options"] = "nosniff"
     # Should a browser open it after all, whatever it holds runs with no privileges.
     response["Content-Security-Policy"] = "sandbox"
@@ -94,8 +95,8 @@ def pdf_response(pdf_bytes: bytes, filename: str) -> HttpResponse:
 
 
 def safe_pdf_filename(filename: str) -> str:
-    """Reduce `filename` to a safe ASCII name that ends in `.pdf`."""
-    stem = filename.removesuffix(".pdf").removesuffix(".PDF")
+    """Reduce `filename` to a safe name that ends in `.pdf`."""
+    stem = unicodedata.normalize("NFC", filename).removesuffix(".pdf").removesuffix(".PDF")
     stem = _UNSAFE_FILENAME_CHARACTERS.sub("-", stem).strip(".-_")[:80]
     return f"{stem or 'document'}.pdf"
 

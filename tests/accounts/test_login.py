@@ -282,3 +282,91 @@ def test_logout_is_post_only_and_ends_the_session(client, device, user):
     assert response["Location"] == LOGIN
     assert client.get(HOME).status_code == 302
     assert AuditEvent.objects.filter(action="auth.logout", actor=user).exists()
+
+
+def test_session_ends_after_twelve_hours_on_the_login_page_saying_why(client, device):
+    # Through the whole middleware stack: the message must be stored although the session
+    # that carried it is flushed.
+    with time_machine.travel("2026-03-02 08:00 +01:00", tick=False) as traveller:
+        password_step(client)
+        client.post(VERIFY, {"code": current_code(device)})
+        # Active all day: a page every 20 minutes keeps the session from going idle.
+        for _ in range(12 * 3):
+            traveller.shift(20 * 60)
+            assert client.get(HOME).status_code == 200
+        traveller.shift(20 * 60)
+        response = client.get(HOME, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 302
+        assert response["Location"] == f"{LOGIN}?next={HOME}"
+        page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "You were signed out after 12 hours. Sign in again." in page.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_page_names_both_kinds_of_code(client, db):
+    # Users without an app are asked for a backup code: the page must not promise only the app.
+    page = client.get(LOGIN, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "a code from your authenticator app, or one of your backup codes" in page
+
+
+def test_right_code_right_after_a_wrong_one_is_told_to_wait_not_that_it_is_wrong(client, device):
+    with time_machine.travel("2026-03-02 08:00:05 +01:00", tick=False) as traveller:
+        password_step(client)
+        bad = "000000" if current_code(device) != "000000" else "111111"
+        client.post(VERIFY, {"code": bad})
+        response = client.post(VERIFY, {"code": current_code(device)}, HTTP_ACCEPT_LANGUAGE="en")
+        page = response.content.decode()
+        assert "Too many wrong codes in a row. Wait 1 second, then try again." in page
+        assert "not right" not in page
+        # After the wait the same right code signs in.
+        traveller.shift(2)
+        response = client.post(VERIFY, {"code": current_code(device)})
+    assert response["Location"] == HOME
+
+
+def test_wait_grows_with_each_wrong_code(client, device):
+    with time_machine.travel("2026-03-02 08:00:05 +01:00", tick=False) as traveller:
+        password_step(client)
+        bad = "000000" if current_code(device) != "000000" else "111111"
+        for _ in range(3):
+            client.post(VERIFY, {"code": bad})
+            traveller.shift(10)
+        client.post(VERIFY, {"code": bad})
+        response = client.post(VERIFY, {"code": bad}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Wait 8 seconds, then try again." in response.content.decode()
+
+
+def test_enrolment_says_to_wait_after_a_wrong_code(client, user):
+    with time_machine.travel("2026-03-02 08:00:05 +01:00", tick=False):
+        password_step(client)
+        client.get(ENROL)
+        device = TOTPDevice.objects.get(user=user)
+        bad = "000000" if current_code(device) != "000000" else "111111"
+        client.post(ENROL, {"code": bad})
+        response = client.post(ENROL, {"code": current_code(device)}, HTTP_ACCEPT_LANGUAGE="en")
+    page = response.content.decode()
+    assert "Wait 1 second, then try again." in page
+    assert "not right" not in page
+
+
+def test_signing_in_with_a_backup_code_asks_once_to_set_up_an_app(client, user):
+    StaticTokenFactory(device__user=user, token="abcd2345")
+    password_step(client)
+    client.post(BACKUP, {"code": "abcd2345"})
+    page = client.get(HOME, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count('class="notice"') == 1
+    assert 'class="message' not in page
+    assert ENROL in page
+
+
+def test_backup_codes_page_offers_to_print_the_codes_alone(client, user):
+    password_step(client)
+    client.get(ENROL)
+    device = TOTPDevice.objects.get(user=user)
+    client.post(ENROL, {"code": current_code(device)})
+    page = client.get(reverse("accounts:backup-codes"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert re.search(r'<button type="button"[^>]*data-print[^>]*>Print the codes</button>', page)
+    assert re.search(r'<script src="/static/js/print\.[0-9a-f.]*js" defer>', page)
+    # The codes sit in the one part of the page the print stylesheet shows.
+    assert re.search(r'class="print-area".*id="backup-codes"', page, re.DOTALL)

@@ -101,10 +101,10 @@ def test_referral_to_joint_decision(english, settings, tmp_path):
 
     page.get_by_role("link", name="Record consent").click()
     check_accessibility(page)
-    page.get_by_label("Purpose", exact=True).select_option("iom_finland")
+    page.get_by_label("Share with IOM Finland", exact=True).check()
     page.get_by_label("Consent given", exact=True).check()
     page.get_by_label("Date", exact=True).fill("2026-11-21")
-    page.get_by_label("How", exact=True).select_option("written")
+    page.get_by_label("Written, signed", exact=True).check()
     page.get_by_label("Interpreter", exact=True).fill("Ana Tolk (rumänska)")
     page.get_by_role("button", name="Record").click()
     expect_path(page, reverse("referrals:case", args=[case.uuid]))

@@ -51,7 +51,15 @@ def test_first_login_enrols_the_app_and_switches_language(page):
 
     expect_path(page, reverse("accounts:backup-codes"))
     assert page.locator("#backup-codes li").count() == 10
+    # The print button, hidden without scripts, shows once its script has run.
+    expect(page.locator("button[data-print]")).to_be_visible()
     check_accessibility(page)
+    # Printed, the page shows the codes and nothing else.
+    page.emulate_media(media="print")
+    expect(page.locator("#backup-codes")).to_be_visible()
+    for elsewhere in ["header", "footer", "h1", "button[data-print]"]:
+        expect(page.locator(elsewhere).first).to_be_hidden()
+    page.emulate_media(media="screen")
     page.get_by_role("button", name="Jag har sparat dem").click()
 
     expect_path(page, reverse("home"))

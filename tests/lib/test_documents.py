@@ -576,14 +576,24 @@ def test_document_response_body_is_the_stored_bytes(stored_pdf, response):
 @pytest.mark.parametrize(
     ("download_name", "expected"),
     [
-        ("Överklagande beslut 2024/05.pdf", "Overklagande_beslut_2024_05.pdf"),
-        ("../../etc/passwd", "etc_passwd.pdf"),
-        ('"; filename="evil.html', "filename_evil.html.pdf"),
-        ("ЖЖЖ", "document.pdf"),
-        ("", "document.pdf"),
+        (
+            "Överklagande beslut 2024/05.pdf",
+            'filename="Overklagande_beslut_2024_05.pdf"; '
+            "filename*=utf-8''%C3%96verklagande_beslut_2024_05.pdf",
+        ),
+        (
+            "ÅMP-2026-0012-passport-7",
+            'filename="AMP-2026-0012-passport-7.pdf"; '
+            "filename*=utf-8''%C3%85MP-2026-0012-passport-7.pdf",
+        ),
+        ("../../etc/passwd", 'filename="etc_passwd.pdf"'),
+        ('"; filename="evil.html', 'filename="filename_evil.html.pdf"'),
+        ("ЖЖЖ", "filename=\"document.pdf\"; filename*=utf-8''%D0%96%D0%96%D0%96.pdf"),
+        ("\u202egnp.pdf", 'filename="gnp.pdf"'),
+        ("", 'filename="document.pdf"'),
     ],
 )
-def test_download_name_is_reduced_to_safe_ascii_ending_in_the_stored_type(
+def test_download_name_is_a_plain_name_ending_in_the_stored_type_with_an_ascii_fallback(
     stored_pdf, download_name, expected
 ):
     key, _document = stored_pdf
@@ -591,7 +601,7 @@ def test_download_name_is_reduced_to_safe_ascii_ending_in_the_stored_type(
     response = document_response(key, content_type="application/pdf", download_name=download_name)
     response.close()
 
-    assert response["Content-Disposition"] == f'attachment; filename="{expected}"'
+    assert response["Content-Disposition"] == f"attachment; {expected}"
 
 
 def test_document_response_refuses_to_serve_html(stored_pdf):

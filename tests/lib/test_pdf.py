@@ -314,14 +314,34 @@ def test_pdf_response_is_an_attachment_named_after_the_reference():
     assert response["Content-Disposition"] == 'attachment; filename="AMP-2025-0042.pdf"'
 
 
-def test_pdf_response_reduces_the_filename_to_safe_ascii():
+def test_pdf_response_reduces_the_filename_to_a_plain_name():
     response = pdf_response(b"%PDF-1.7", 'Å "AMP"/../2025\r\n0042.pdf')
 
-    assert response["Content-Disposition"] == 'attachment; filename="AMP-2025-0042.pdf"'
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"A-AMP-2025-0042.pdf\"; filename*=utf-8''%C3%85-AMP-2025-0042.pdf"
+    )
 
 
-def test_pdf_response_falls_back_to_a_generic_filename():
-    response = pdf_response(b"%PDF-1.7", "Åäö")
+def test_pdf_response_keeps_the_a_with_a_ring_in_the_reference():
+    # RFC 6266: browsers take the UTF-8 name; the ASCII one is for clients that cannot.
+    response = pdf_response(b"%PDF-1.7", "ÅMP-2026-0012-application-sv")
+
+    assert response["Content-Disposition"] == (
+        'attachment; filename="AMP-2026-0012-application-sv.pdf"; '
+        "filename*=utf-8''%C3%85MP-2026-0012-application-sv.pdf"
+    )
+
+
+def test_pdf_response_falls_back_to_a_generic_ascii_filename():
+    response = pdf_response(b"%PDF-1.7", "ЖЖЖ")
+
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"document.pdf\"; filename*=utf-8''%D0%96%D0%96%D0%96.pdf"
+    )
+
+
+def test_pdf_response_names_a_file_with_nothing_left_document():
+    response = pdf_response(b"%PDF-1.7", '"/../\r\n')
 
     assert response["Content-Disposition"] == 'attachment; filename="document.pdf"'
 

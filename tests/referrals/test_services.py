@@ -375,3 +375,39 @@ def test_refused_transition_leaves_an_audited_denial(syd_coordinator):
     assert AuditEvent.objects.filter(
         action="access.denied", object_id=str(case.pk), actor=syd_coordinator
     ).exists()
+
+
+def test_consent_for_several_purposes_is_saved_whole_or_not_at_all(stockholm_coordinator):
+    from django.db import IntegrityError
+
+    from referrals.models import Consent
+
+    case = make_case(CaseState.SCREENING)
+    before = Consent.objects.filter(case=case).count()
+    # The second purpose breaks the ledger's check constraint after the first row is written.
+    with pytest.raises(IntegrityError):
+        services.record_consents(
+            case,
+            by=stockholm_coordinator,
+            purposes=["iom_finland", "no_such_purpose"],
+            given=True,
+            decided_on=dt.date(2026, 11, 20),
+            method="written",
+        )
+    assert Consent.objects.filter(case=case).count() == before
+
+
+def test_consent_for_several_purposes_is_one_timeline_entry_each(stockholm_coordinator):
+    case = make_case(CaseState.SCREENING)
+    before = case.events.filter(action="consent.given").count()
+    entries = services.record_consents(
+        case,
+        by=stockholm_coordinator,
+        purposes=["iom_finland", "iom_destination", "iom_finland"],
+        given=True,
+        decided_on=dt.date(2026, 11, 20),
+        method="oral",
+    )
+    assert [entry.purpose for entry in entries] == ["iom_finland", "iom_destination"]
+    events = case.events.filter(action="consent.given").order_by("id")
+    assert [event.note for event in events[before:]] == ["iom_finland", "iom_destination"]

@@ -1,6 +1,7 @@
 """Case pages: what they show, what they refuse, and how many queries they cost."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -335,6 +336,13 @@ def test_uploaded_document_downloads_as_an_attachment_and_is_audited(
     response = coordinator_client.get(reverse("referrals:document", args=[case.uuid, stored.uuid]))
     assert response["Content-Disposition"].startswith("attachment")
     assert "Åsa" not in response["Content-Disposition"]
+    # Named after the reference, Å and all (RFC 6266), with an ASCII fallback.
+    reference = case.reference.removeprefix("ÅMP")
+    assert (
+        f"filename*=utf-8''%C3%85MP{reference}-signed_application-"
+        in (response["Content-Disposition"])
+    )
+    assert f'filename="AMP{reference}-signed_application-' in response["Content-Disposition"]
     assert response["Content-Security-Policy"] == "sandbox"
     assert b"".join(response.streaming_content) == document.content
     assert AuditEvent.objects.filter(action="document.downloaded").exists()
@@ -495,3 +503,91 @@ def test_opening_a_form_with_personal_data_is_audited(coordinator_client, stockh
         str(case.pk),
         "referrals:person",
     )
+
+
+# Recording consent (issue 11, item 13): an explicit decision, several purposes at once.
+
+
+def _consent_data(**changes):
+    data = {
+        "purposes": ["iom_finland", "iom_destination"],
+        "given": "given",
+        "decided_on": "2026-11-20",
+        "method": "written",
+        "interpreter": "",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_consent_form_starts_with_no_decision_chosen(coordinator_client):
+    case = make_case(CaseState.SCREENING)
+    page = coordinator_client.get(
+        reverse("referrals:consent", args=[case.uuid]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    decision = re.findall(r'<input type="radio" name="given"[^>]*>', page)
+    assert len(decision) == 2
+    assert not any("checked" in radio for radio in decision)
+    assert "Untick" not in page
+
+
+def test_consent_without_a_decision_records_nothing_and_says_why(coordinator_client):
+    case = make_case(CaseState.SCREENING)
+    before = case.consents.count()
+    response = coordinator_client.post(
+        reverse("referrals:consent", args=[case.uuid]),
+        _consent_data(given=None),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "Choose whether consent was given or withdrawn." in response.content.decode()
+    assert case.consents.count() == before
+
+
+def test_consent_without_a_purpose_records_nothing(coordinator_client):
+    case = make_case(CaseState.SCREENING)
+    before = case.consents.count()
+    response = coordinator_client.post(
+        reverse("referrals:consent", args=[case.uuid]),
+        _consent_data(purposes=None),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "Tick at least one purpose." in response.content.decode()
+    assert case.consents.count() == before
+
+
+@pytest.mark.parametrize(("choice", "given"), [("given", True), ("withdrawn", False)])
+def test_one_decision_is_recorded_for_each_purpose_ticked(coordinator_client, choice, given):
+    case = make_case(CaseState.SCREENING)
+    before = case.consents.count()
+    response = coordinator_client.post(
+        reverse("referrals:consent", args=[case.uuid]), _consent_data(given=choice)
+    )
+    assert response.status_code == 302
+    entries = case.consents.order_by("id")[before:]
+    assert [(e.purpose, e.given, e.decided_on) for e in entries] == [
+        ("iom_finland", given, dt.date(2026, 11, 20)),
+        ("iom_destination", given, dt.date(2026, 11, 20)),
+    ]
+
+
+def test_a_phone_number_is_saved_in_e164(coordinator_client):
+    case = make_case(CaseState.PREPARING)
+    response = coordinator_client.post(
+        reverse("referrals:child-new", args=[case.uuid]),
+        {"given_name": "Ebba", "family_name": "Öberg", "phone": "070-123 45 67"},
+    )
+    assert response.status_code == 302
+    assert case.people.get(relation="child").phone == "+46701234567"
+
+
+def test_anything_but_a_phone_number_is_refused(coordinator_client):
+    case = make_case(CaseState.PREPARING)
+    response = coordinator_client.post(
+        reverse("referrals:child-new", args=[case.uuid]),
+        {"given_name": "Ebba", "family_name": "Öberg", "phone": "call my aunt!!! <script>"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "Phone: Enter a phone number, such as 070-123 45 67" in response.content.decode()
+    assert not case.people.filter(relation="child").exists()
