@@ -70,6 +70,15 @@ def can_record_consent(case: Case, user) -> bool:
     return user.has_role(Role.REGION_COORDINATOR) and (WORK in perms or IDENTITY in perms)
 
 
+def can_read_referral_note(case: Case, user) -> bool:
+    """What the referrer told the coordinator was shared under the consent to share between
+    Swedish authorities: the region's coordinators and the assigned social worker read it,
+    IOM never."""
+    return IDENTITY in case_perms(user, case) and bool(
+        {Role.REGION_COORDINATOR, Role.SOCIAL_WORKER} & user.roles
+    )
+
+
 def can_decide(case: Case, user) -> bool:
     """IOM Finland's caseworkers, on a case submitted to them (the grant goes with the
     decision)."""

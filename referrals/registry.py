@@ -6,6 +6,7 @@ follow-up). Each of them adds what it brings to the case here, from its `AppConf
 - `submission_check(label)`: a condition of submission to IOM Finland, shown as a task on the
   case page (the risk app: a completed risk table, both assessments for every child);
 - `case_link`: a link on the case page (the risk table, the travel plan);
+- `risk_reading`: where the risk table is read (the high-risk banner's link);
 - `queue`: work queues on the home page ("My work");
 - `event_labels`: the words of the app's timeline entries;
 - `closing_check`: a condition of closing a case (the reintegration app: the six months of
@@ -74,6 +75,21 @@ def case_link(link: CaseLink) -> CaseLink:
 
 def case_links(case: Case, user) -> list[tuple[str, str]]:
     return [found for link in _CASE_LINKS if (found := link(case, user))]
+
+
+# Where the risk table is read, for those who may read it: the high-risk banner links
+# there. One app (risk) gives it; (case, user) -> (url, label) or None.
+
+_RISK_READING: list[CaseLink] = []
+
+
+def risk_reading(link: CaseLink) -> CaseLink:
+    _RISK_READING[:] = [link]
+    return link
+
+
+def risk_reading_link(case: Case, user) -> tuple[str, str] | None:
+    return _RISK_READING[0](case, user) if _RISK_READING else None
 
 
 # Work queues on the home page. A source takes the user and returns the `Queue`s that user

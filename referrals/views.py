@@ -43,10 +43,12 @@ from .models import (
     FINAL_STATES,
     Application,
     Case,
+    ConsentPurpose,
     Document,
     EligibilityAssessment,
     Person,
     adult_if_born_on_or_before,
+    current_consents,
 )
 
 PAGE_SIZE = 50
@@ -279,6 +281,8 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
         "links": registry.case_links(case, user),
         "tasks": services.submission_tasks(case) if preparing else [],
         "can_work": can_work,
+        "referral_note": bool(case.referral_note)
+        and permissions.can_read_referral_note(case, user),
     }
     audit.record(request, "case.viewed", case, "identity" if identity else "pseudonym")
     return render(request, "referrals/case_detail.html", context)
@@ -363,6 +367,16 @@ def application(request: HttpRequest, case_uuid) -> HttpResponse:
     )
 
 
+def _needs(application: Application) -> list[str]:
+    """What the returnee needs for the journey, in words."""
+    needs = [
+        (application.needs_travel_document, _("travel document")),
+        (application.needs_escort, _("escort")),
+        (application.needs_medical_care, _("medical care")),
+    ]
+    return [label for needed, label in needs if needed]
+
+
 @require_http_methods(["GET", "POST"])
 @case_page()
 def submit(request: HttpRequest, case_uuid) -> HttpResponse:
@@ -370,6 +384,7 @@ def submit(request: HttpRequest, case_uuid) -> HttpResponse:
     if request.method == "POST":
         services.submit_case(case, by=request.user)
         return _done(request, case, _("The case was submitted to IOM Finland."))
+    application = Application.objects.filter(case=case).first()
     return form_page(
         request,
         case,
@@ -379,7 +394,8 @@ def submit(request: HttpRequest, case_uuid) -> HttpResponse:
         problems=services.submission_problems(case),
         template="referrals/submit.html",
         extra={
-            "application": Application.objects.filter(case=case).first(),
+            "application": application,
+            "needs": _needs(application) if application else [],
             "returnee": case.people.filter(relation=Person.Relation.RETURNEE).first(),
         },
     )
@@ -389,20 +405,33 @@ def submit(request: HttpRequest, case_uuid) -> HttpResponse:
 @case_page()
 def consultation(request: HttpRequest, case_uuid) -> HttpResponse:
     case = get_case(request, case_uuid, available=_open, allowed=permissions.can_work)
+    # What IOM Finland will see is what the grants will give it once the case is shared
+    # (`grants.desired_grants`): the identity as soon as consent to share with IOM Finland
+    # holds, the pseudonym alone otherwise. The page says which, before anything is sent.
+    with_identity = bool(current_consents(case).get(ConsentPurpose.IOM_FINLAND))
     if request.method == "POST":
         services.share_for_consultation(case, by=request.user)
-        return _done(request, case, _("IOM Finland can now see the case under its pseudonym."))
-    return form_page(
-        request,
-        case,
-        None,
-        title=_("Consult IOM Finland anonymously"),
-        submit_label=_("Share under the pseudonym"),
-        intro=_(
+        if with_identity:
+            done = _("IOM Finland can now see the case, with the names and dates of birth.")
+        else:
+            done = _("IOM Finland can now see the case under its pseudonym.")
+        return _done(request, case, done)
+    if with_identity:
+        title = _("Consult IOM Finland")
+        submit_label = _("Share with IOM Finland")
+        intro = _(
+            "The returnee has consented to sharing with IOM Finland, so this is not "
+            "anonymous: IOM Finland will see the names, dates of birth, identity documents "
+            "and phone numbers of the returnee and of every accompanying child."
+        )
+    else:
+        title = _("Consult IOM Finland anonymously")
+        submit_label = _("Share under the pseudonym")
+        intro = _(
             "IOM Finland will see the case under its pseudonym: no name, date of birth, "
             "identity document or contact detail."
-        ),
-    )
+        )
+    return form_page(request, case, None, title=title, submit_label=submit_label, intro=intro)
 
 
 @require_http_methods(["GET", "POST"])

@@ -19,6 +19,7 @@ class RiskConfig(AppConfig):
             submission_problems
         )
         registry.case_link(case_link)
+        registry.risk_reading(case_link)
         registry.event_labels(
             {
                 "risk_table.created": _("started a version of the risk table"),
