@@ -21,7 +21,14 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from ampcase.accounts.models import Organisation, Region
 from ampcase.lib import fsm
 
-from .permissions import can_close, can_decide, can_plan_travel, can_receive, can_work
+from .permissions import (
+    can_close,
+    can_decide,
+    can_plan_travel,
+    can_receive,
+    can_reconsider,
+    can_work,
+)
 
 
 class CaseState(models.TextChoices):
@@ -221,6 +228,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=S.SCREENING, target=S.INELIGIBLE, permission=can_work)
     def mark_ineligible(self) -> None:
+        pass
+
+    # A person found not eligible may be screened again (new facts, a mistaken screening):
+    # the region's coordinators reopen the screening, with the reason.
+    @transition(field=state, source=S.INELIGIBLE, target=S.SCREENING, permission=can_reconsider)
+    def reconsider(self) -> None:
         pass
 
     @transition(field=state, source=S.PREPARING, target=S.SUBMITTED, permission=can_work)
@@ -620,6 +633,9 @@ class CaseEvent(models.Model):
     to_state = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(blank=True, max_length=4000)
+    # What the entry is about, as codes rendered in the reader's language when the timeline
+    # is shown (a consent's purpose, a document's kind, the regions of a transfer).
+    params = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -62,6 +62,12 @@ def can_work(case: Case, user) -> bool:
     return user.has_role(Role.REGION_COORDINATOR) and WORK in case_perms(user, case)
 
 
+def can_reconsider(case: Case, user) -> bool:
+    """The region's coordinators reopen the screening of a person found not eligible. The case
+    has ended, so they hold no `work_case` on it; they still see it, as the region does."""
+    return user.has_role(Role.REGION_COORDINATOR) and IDENTITY in case_perms(user, case)
+
+
 def can_record_consent(case: Case, user) -> bool:
     """The region's coordinators record consent while they work on the case, and record a
     withdrawal of consent at any time, final states included: a withdrawal must always be

@@ -8,7 +8,8 @@ follow-up). Each of them adds what it brings to the case here, from its `AppConf
 - `case_link`: a link on the case page (the risk table, the travel plan);
 - `risk_reading`: where the risk table is read (the high-risk banner's link);
 - `queue`: work queues on the home page ("My work");
-- `event_labels`: the words of the app's timeline entries;
+- `event_labels`: the words of the app's timeline entries, and `event_details`: what an entry
+  is about, rendered in the reader's language from the codes it stored;
 - `closing_check`: a condition of closing a case (the reintegration app: the six months of
   follow-up done, no payment waiting to be paid out, no journey under way);
 - `case_withdrawn`: a signal sent inside the withdrawal's transaction, so that an app ends what
@@ -35,21 +36,29 @@ if TYPE_CHECKING:
 SubmissionCheck = Callable[["Case"], list[str]]
 
 
+# Where a condition is met: the URL of the page where the coordinator does it, for the case.
+TaskLink = Callable[["Case"], str]
+
+
 @dataclass(frozen=True)
 class _Check:
     label: str
     check: SubmissionCheck
+    link: TaskLink | None = None
 
 
 _SUBMISSION_CHECKS: list[_Check] = []
 
 
-def submission_check(label) -> Callable[[SubmissionCheck], SubmissionCheck]:
-    """Decorator: add a condition of submission; `label` names it in the case page's tasks."""
+def submission_check(
+    label, link: TaskLink | None = None
+) -> Callable[[SubmissionCheck], SubmissionCheck]:
+    """Decorator: add a condition of submission; `label` names it in the case page's tasks,
+    `link` gives the page where it is met (the task links there while it is to do)."""
 
     def register(check: SubmissionCheck) -> SubmissionCheck:
         if all(entry.check is not check for entry in _SUBMISSION_CHECKS):
-            _SUBMISSION_CHECKS.append(_Check(label, check))
+            _SUBMISSION_CHECKS.append(_Check(label, check, link))
         return check
 
     return register
@@ -58,6 +67,11 @@ def submission_check(label) -> Callable[[SubmissionCheck], SubmissionCheck]:
 def submission_checks() -> list[tuple[str, SubmissionCheck]]:
     """(label, check) of every condition of submission, in the order they were added."""
     return [(entry.label, entry.check) for entry in _SUBMISSION_CHECKS]
+
+
+def submission_task_links() -> list[TaskLink | None]:
+    """The page where each condition of `submission_checks()` is met, in the same order."""
+    return [entry.link for entry in _SUBMISSION_CHECKS]
 
 
 # Links on the case page. A link takes (case, user) and returns (url, label), or None when
@@ -132,6 +146,24 @@ def event_labels(labels: dict[str, str]) -> None:
 def describe(action: str) -> str:
     """The words for `action`; the action's code if no app gave any."""
     return str(_EVENT_LABELS.get(action, action))
+
+
+# What a timeline entry is about, in the reader's language, from what the entry stored: a
+# detail takes (params, note) and returns (what, note left): `what` holds no personal data
+# (a consent's purpose, a document's kind, a version and its risk level) and is shown to
+# whoever sees the timeline; the note left (a reason, a message) only to those who may see
+# the identity. Entries of an action without a detail keep their note as it is.
+
+EventDetail = Callable[[dict, str], "tuple[str, str]"]
+_EVENT_DETAILS: dict[str, EventDetail] = {}
+
+
+def event_details(details: dict[str, EventDetail]) -> None:
+    _EVENT_DETAILS.update(details)
+
+
+def event_detail(action: str) -> EventDetail | None:
+    return _EVENT_DETAILS.get(action)
 
 
 # Conditions of closing a case: a check takes (case, outcome) and returns what stands in the

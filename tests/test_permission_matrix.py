@@ -31,8 +31,9 @@ WORK_PAGES = {
 }
 DOCUMENT_PAGES = {"document", "application-pdf"}
 DECIDE_PAGES = {"approve", "request-changes", "reject"}
-# Closing and reopening fit a case in reintegration (or closed): neither case here is.
-ENDING_PAGES = {"close", "reopen"}
+# Closing and reopening fit a case in reintegration (or closed), reopening the screening a
+# case found not eligible: neither case here is.
+ENDING_PAGES = {"close", "reopen", "reconsider"}
 POST_ONLY = {"start-screening"}
 ONE_CASE_PAGES = CASE_PAGES | WORK_PAGES | DECIDE_PAGES | ENDING_PAGES | POST_ONLY | DOCUMENT_PAGES
 LIST_PAGES = {"cases": "all", "my-referrals": "all", "referral-new": "referring"}
