@@ -16,8 +16,8 @@ class ReferralsConfig(AppConfig):
         # Referrals adds its own conditions, words and queues the way every other app adds
         # theirs: through the registry. Apps are ready in INSTALLED_APPS order, so the case
         # root's submission conditions come first in the task list.
-        for label, check, link in checks.SUBMISSION_CHECKS:
-            registry.submission_check(label, link)(check)
+        for label, check, link, action in checks.SUBMISSION_CHECKS:
+            registry.submission_check(label, link, action)(check)
         registry.event_labels(events.EVENT_LABELS)
         registry.event_details(timeline.DETAILS)
         registry.queue(queues.case_queues)

@@ -65,22 +65,30 @@ def _page(name: str, query: str = ""):
     return link
 
 
-# (task, check, where it is done)
+# (task, check, where it is done, what to do there)
 SUBMISSION_CHECKS = [
-    (gettext_lazy("Eligibility screening"), eligibility_passed, _page("eligibility")),
+    (
+        gettext_lazy("Eligibility screening"),
+        eligibility_passed,
+        _page("eligibility"),
+        gettext_lazy("Screen eligibility"),
+    ),
     (
         gettext_lazy("Consent to share with IOM Finland"),
         consent_to_share_with_iom,
         _page("consent", f"?purpose={ConsentPurpose.IOM_FINLAND}"),
+        gettext_lazy("Record the consent to share with IOM Finland"),
     ),
     (
         gettext_lazy("Application filled in and signed, with interpreter"),
         application_signed,
         _page("application"),
+        gettext_lazy("Fill in the application"),
     ),
     (
         gettext_lazy("Signed application uploaded"),
         signed_application_uploaded,
         _page("document-upload", f"?kind={Document.Kind.SIGNED_APPLICATION}"),
+        gettext_lazy("Upload the signed application"),
     ),
 ]

@@ -45,20 +45,22 @@ class _Check:
     label: str
     check: SubmissionCheck
     link: TaskLink | None = None
+    action: str = ""
 
 
 _SUBMISSION_CHECKS: list[_Check] = []
 
 
 def submission_check(
-    label, link: TaskLink | None = None
+    label, link: TaskLink | None = None, action=""
 ) -> Callable[[SubmissionCheck], SubmissionCheck]:
     """Decorator: add a condition of submission; `label` names it in the case page's tasks,
-    `link` gives the page where it is met (the task links there while it is to do)."""
+    `link` gives the page where it is met (the task links there while it is to do) and
+    `action` says, as a button, what to do there when it is the next step."""
 
     def register(check: SubmissionCheck) -> SubmissionCheck:
         if all(entry.check is not check for entry in _SUBMISSION_CHECKS):
-            _SUBMISSION_CHECKS.append(_Check(label, check, link))
+            _SUBMISSION_CHECKS.append(_Check(label, check, link, action))
         return check
 
     return register
@@ -69,9 +71,10 @@ def submission_checks() -> list[tuple[str, SubmissionCheck]]:
     return [(entry.label, entry.check) for entry in _SUBMISSION_CHECKS]
 
 
-def submission_task_links() -> list[TaskLink | None]:
-    """The page where each condition of `submission_checks()` is met, in the same order."""
-    return [entry.link for entry in _SUBMISSION_CHECKS]
+def submission_task_links() -> list[tuple[TaskLink | None, str]]:
+    """(the page where it is met, what to do there) of each condition of
+    `submission_checks()`, in the same order."""
+    return [(entry.link, entry.action or entry.label) for entry in _SUBMISSION_CHECKS]
 
 
 # Links on the case page. A link takes (case, user) and returns (url, label), or None when

@@ -276,9 +276,9 @@ def _next_step(case: Case, user, tasks) -> tuple[str, str, str] | None:
         if fsm.targets(method) & FINAL_STATES:
             continue
         if transition.name == "submit":
-            for label, missing, link in tasks:
+            for _label, missing, link, action in tasks:
                 if missing and link:
-                    return link, str(label), "link"
+                    return link, str(action), "link"
         return pages[transition.name]
     return None
 

@@ -21,6 +21,7 @@ class RiskConfig(AppConfig):
         registry.submission_check(
             _("Risk table completed, and both assessments for every child"),
             lambda case: reverse("risk:table", args=[case.uuid]),
+            _("Complete the risk table"),
         )(submission_problems)
         registry.case_link(case_link)
         registry.risk_reading(case_link)

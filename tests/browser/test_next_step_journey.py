@@ -43,7 +43,7 @@ def test_case_in_preparation_shows_the_next_step_first_and_tasks_lead_to_their_f
     # still to do (consent to share with IOM Finland); the rest are plain links after it.
     actions = page.get_by_role("region", name="What you can do now")
     first = actions.get_by_role("link").first
-    expect(first).to_have_text("Consent to share with IOM Finland")
+    expect(first).to_have_text("Record the consent to share with IOM Finland")
     expect(first).to_have_class("button")
     expect(actions.locator("a.button")).to_have_count(1)
     expect(actions.get_by_role("link", name="Upload a document")).to_be_visible()

@@ -367,7 +367,7 @@ def test_next_step_of_a_case_in_preparation_is_its_first_task_to_do(stockholm_co
     consent = reverse("referrals:consent", args=[case.uuid]) + "?purpose=iom_finland"
     assert _next_step(stockholm_coordinator, case) == (
         consent,
-        "Consent to share with IOM Finland",
+        "Record the consent to share with IOM Finland",
         "link",
     )
     section = _actions_section(_page(stockholm_coordinator, "referrals:case", case))

@@ -439,7 +439,7 @@ def test_trafficking_screening_needs_a_form_of_exploitation(coordinator_client):
 
 def _tasks(client, case) -> list[tuple[str, list[str]]]:
     page = client.get(reverse("referrals:case", args=[case.uuid]), HTTP_ACCEPT_LANGUAGE="en")
-    return [(str(label), [str(m) for m in missing]) for label, missing, _ in page.context["tasks"]]
+    return [(str(label), [str(m) for m in missing]) for label, missing, *_ in page.context["tasks"]]
 
 
 TASKS = [
