@@ -11,7 +11,7 @@ from datetime import date
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
@@ -210,6 +210,22 @@ class Case(ConcurrentTransitionMixin, models.Model):
             )
             number = cursor.fetchone()[0]
         return f"ÅMP-{year}-{number:04d}"
+
+    # The pseudonym a referral is given; stored in the language of whoever logged it.
+    PSEUDONYM = _("Returnee %(number)s")
+
+    @property
+    def shown_pseudonym(self) -> str:
+        """The pseudonym in the reader's language: the one the case was given (stored in the
+        language of whoever logged the referral) is said again in the language in use now;
+        any other is shown as it is."""
+        number = {"number": self.reference.rsplit("-", 1)[-1]}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                given = str(self.PSEUDONYM) % number
+            if self.pseudonym == given:
+                return str(self.PSEUDONYM) % number
+        return self.pseudonym
 
     @property
     def is_high_risk(self) -> bool:

@@ -248,7 +248,7 @@ def log_referral(
         referring_organisation=by.organisation,
         referral_note=referral_note,
     )
-    case.pseudonym = _("Returnee %(number)s") % {"number": case.reference.rsplit("-", 1)[-1]}
+    case.pseudonym = str(Case.PSEUDONYM) % {"number": case.reference.rsplit("-", 1)[-1]}
     case.save(update_fields=["pseudonym"])
     Person.objects.create(
         case=case,

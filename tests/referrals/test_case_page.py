@@ -547,3 +547,22 @@ def test_timeline_is_newest_first_with_a_heading_per_day(stockholm_coordinator):
     # The two entries of 20 November stand under that day's heading.
     second_day = timeline.split("20 November 2026")[1]
     assert "started screening" in second_day and "logged the referral" in second_day
+
+
+def test_pseudonym_given_in_english_reads_in_swedish(stockholm_coordinator, iom_caseworker):
+    from referrals.models import Case
+
+    case = make_case()
+    number = case.reference.rsplit("-", 1)[-1]
+    Case.objects.filter(pk=case.pk).update(pseudonym=f"Returnee {number}")
+    services.share_for_consultation(case, by=stockholm_coordinator)
+    client = sign_in(Client(), iom_caseworker)
+    client.cookies["django_language"] = "sv"
+    page = client.get(reverse("referrals:case", args=[case.uuid])).content.decode()
+    heading = page.split("<h1>")[1].split("</h1>")[0]
+    from django.utils import translation
+
+    with translation.override("sv"):
+        swedish = str(Case.PSEUDONYM) % {"number": number}
+    assert f"Returnee {number}" not in heading
+    assert f"({swedish})" in heading and swedish != f"Returnee {number}"
