@@ -15,7 +15,7 @@ EVENT_LABELS: dict[str, str] = {
     "case.screening_reopened": _("reopened the screening"),
     "consent.given": _("recorded consent"),
     "consent.withdrawn": _("recorded a withdrawal of consent"),
-    "case.consultation_shared": _("shared the case with IOM Finland under its pseudonym"),
+    "case.consultation_shared": _("shared the case with IOM Finland for a consultation"),
     "application.created": _("saved the application"),
     "application.changed": _("saved the application"),
     "case.submitted": _("submitted the case to IOM Finland"),

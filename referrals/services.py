@@ -42,6 +42,7 @@ from .models import (
     Document,
     EligibilityAssessment,
     Person,
+    current_consents,
 )
 
 
@@ -319,7 +320,9 @@ def share_for_consultation(case: Case, *, by) -> Case:
     if case.consultation_shared_at is None:
         case.consultation_shared_at = timezone.now()
         case.save(update_fields=["consultation_shared_at", "updated_at"])
-        log_event(case, by, "case.consultation_shared")
+        # What IOM Finland was shown: the identity, where consent to share with it held.
+        identity = bool(current_consents(case).get(ConsentPurpose.IOM_FINLAND))
+        log_event(case, by, "case.consultation_shared", params={"identity": identity})
         grants.sync_case_permissions(case)
     return case
 

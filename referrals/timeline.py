@@ -100,7 +100,17 @@ def transfer_origin(params: dict, note: str) -> tuple[str, str]:
     return "", note
 
 
+def consultation_detail(params: dict, note: str) -> tuple[str, str]:
+    """What IOM Finland was shown when the case was shared for a consultation."""
+    if "identity" not in params:
+        return "", note
+    if params["identity"]:
+        return _("with names and dates of birth, as consented"), note
+    return _("under its pseudonym"), note
+
+
 DETAILS = {
+    "case.consultation_shared": consultation_detail,
     "consent.given": _choice(ConsentPurpose, "purpose"),
     "consent.withdrawn": _choice(ConsentPurpose, "purpose"),
     "document.uploaded": _choice(Document.Kind, "kind"),

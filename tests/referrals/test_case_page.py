@@ -566,3 +566,16 @@ def test_pseudonym_given_in_english_reads_in_swedish(stockholm_coordinator, iom_
         swedish = str(Case.PSEUDONYM) % {"number": number}
     assert f"Returnee {number}" not in heading
     assert f"({swedish})" in heading and swedish != f"Returnee {number}"
+
+
+@pytest.mark.parametrize(
+    ("consent", "shown"),
+    [(False, "under its pseudonym"), (True, "with names and dates of birth, as consented")],
+)
+def test_timeline_says_what_iom_was_shown_in_a_consultation(stockholm_coordinator, consent, shown):
+    case = make_case(CaseState.SCREENING)
+    if consent:
+        add_consent(case, ConsentPurpose.IOM_FINLAND)
+    services.share_for_consultation(case, by=stockholm_coordinator)
+    timeline = _timeline(stockholm_coordinator, case)
+    assert f"shared the case with IOM Finland for a consultation ({shown})" in timeline
