@@ -424,8 +424,12 @@ def eligibility(request: HttpRequest, case_uuid) -> HttpResponse:
 @case_page()
 def consent(request: HttpRequest, case_uuid) -> HttpResponse:
     case = get_case(request, case_uuid, allowed=permissions.can_record_consent)
-    # A task of the case page links here with the purpose it needs.
-    form = ConsentForm(request.POST or None, initial=_chosen(request, "purpose", ConsentPurpose))
+    # A task of the case page links here with the purpose it needs (one purpose, or ticked
+    # among several).
+    chosen = _chosen(request, "purpose", ConsentPurpose)
+    if chosen:
+        chosen["purposes"] = [chosen["purpose"]]
+    form = ConsentForm(request.POST or None, initial=chosen)
     if request.method == "POST" and form.is_valid():
         services.record_consent(case, by=request.user, **form.cleaned_data)
         return _done(request, case, _("The consent was recorded."))
