@@ -6,6 +6,7 @@ Each returns what it finds missing, in words for the coordinator. They are regis
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -48,13 +49,46 @@ def application_signed(case: Case) -> list[str]:
                 "interpreter is recorded."
             )
         )
-    if not case.documents.filter(kind=Document.Kind.SIGNED_APPLICATION).exists():
-        problems.append(_("The signed application has not been uploaded."))
     return problems
 
 
+def signed_application_uploaded(case: Case) -> list[str]:
+    if not case.documents.filter(kind=Document.Kind.SIGNED_APPLICATION).exists():
+        return [_("The signed application has not been uploaded.")]
+    return []
+
+
+def _page(name: str, query: str = ""):
+    def link(case: Case) -> str:
+        return reverse(f"referrals:{name}", args=[case.uuid]) + query
+
+    return link
+
+
+# (task, check, where it is done, what to do there)
 SUBMISSION_CHECKS = [
-    (gettext_lazy("Eligibility screening"), eligibility_passed),
-    (gettext_lazy("Consent to share with IOM Finland"), consent_to_share_with_iom),
-    (gettext_lazy("Application signed, with interpreter, and uploaded"), application_signed),
+    (
+        gettext_lazy("Eligibility screening"),
+        eligibility_passed,
+        _page("eligibility"),
+        gettext_lazy("Screen eligibility"),
+    ),
+    (
+        gettext_lazy("Consent to share with IOM Finland"),
+        consent_to_share_with_iom,
+        _page("consent", f"?purpose={ConsentPurpose.IOM_FINLAND}"),
+        gettext_lazy("Record the consent to share with IOM Finland"),
+    ),
+    (
+        gettext_lazy("Application filled in and signed, with interpreter"),
+        application_signed,
+        _page("application"),
+        gettext_lazy("Fill in the application"),
+    ),
+    (
+        gettext_lazy("Signed application uploaded"),
+        signed_application_uploaded,
+        _page("document-upload", f"?kind={Document.Kind.SIGNED_APPLICATION}"),
+        gettext_lazy("Upload the signed application"),
+    ),
 ]

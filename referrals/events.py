@@ -3,14 +3,19 @@ in `apps.py` with `registry.event_labels`, as every app registers the words of i
 
 from django.utils.translation import gettext_lazy as _
 
+# The case's own entries that another app's step writes beside its own (the journey's
+# departure and arrival move the case): the timeline shows that step once.
+WRITTEN_WITH_ANOTHER_STEP = frozenset({"case.departed", "case.arrived"})
+
 EVENT_LABELS: dict[str, str] = {
     "case.referred": _("logged the referral"),
     "case.screening_started": _("started screening"),
     "case.eligible": _("found the person eligible"),
     "case.ineligible": _("found the person not eligible"),
+    "case.screening_reopened": _("reopened the screening"),
     "consent.given": _("recorded consent"),
     "consent.withdrawn": _("recorded a withdrawal of consent"),
-    "case.consultation_shared": _("shared the case with IOM Finland under its pseudonym"),
+    "case.consultation_shared": _("shared the case with IOM Finland for a consultation"),
     "application.created": _("saved the application"),
     "application.changed": _("saved the application"),
     "case.submitted": _("submitted the case to IOM Finland"),

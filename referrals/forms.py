@@ -281,6 +281,13 @@ class AssignForm(forms.Form):
 
 class TransferForm(forms.Form):
     region = forms.ModelChoiceField(Region.objects.all(), label=_("New region"))
+    reason = forms.CharField(
+        label=_("Reason for the transfer"),
+        help_text=_("The new region's coordinators read it on the case page."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=4000,
+        error_messages={"required": _("Give the reason for the transfer.")},
+    )
 
 
 class CaseFilterForm(forms.Form):

@@ -11,7 +11,7 @@ from datetime import date
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
@@ -22,7 +22,14 @@ from ampcase.accounts.models import Organisation, Region
 from ampcase.lib import fsm
 from ampcase.lib.text import fold
 
-from .permissions import can_close, can_decide, can_plan_travel, can_receive, can_work
+from .permissions import (
+    can_close,
+    can_decide,
+    can_plan_travel,
+    can_receive,
+    can_reconsider,
+    can_work,
+)
 
 
 class CaseState(models.TextChoices):
@@ -209,6 +216,22 @@ class Case(ConcurrentTransitionMixin, models.Model):
             number = cursor.fetchone()[0]
         return f"{REFERENCE_PREFIX}-{year}-{number:04d}"
 
+    # The pseudonym a referral is given; stored in the language of whoever logged it.
+    PSEUDONYM = _("Returnee %(number)s")
+
+    @property
+    def shown_pseudonym(self) -> str:
+        """The pseudonym in the reader's language: the one the case was given (stored in the
+        language of whoever logged the referral) is said again in the language in use now;
+        any other is shown as it is."""
+        number = {"number": self.reference.rsplit("-", 1)[-1]}
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                given = str(self.PSEUDONYM) % number
+            if self.pseudonym == given:
+                return str(self.PSEUDONYM) % number
+        return self.pseudonym
+
     @property
     def is_high_risk(self) -> bool:
         return self.risk_level == RiskLevel.HIGH
@@ -226,6 +249,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=S.SCREENING, target=S.INELIGIBLE, permission=can_work)
     def mark_ineligible(self) -> None:
+        pass
+
+    # A person found not eligible may be screened again (new facts, a mistaken screening):
+    # the region's coordinators reopen the screening, with the reason.
+    @transition(field=state, source=S.INELIGIBLE, target=S.SCREENING, permission=can_reconsider)
+    def reconsider(self) -> None:
         pass
 
     @transition(field=state, source=S.PREPARING, target=S.SUBMITTED, permission=can_work)
@@ -638,6 +667,9 @@ class CaseEvent(models.Model):
     to_state = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     note = models.TextField(blank=True, max_length=4000)
+    # What the entry is about, as codes rendered in the reader's language when the timeline
+    # is shown (a consent's purpose, a document's kind, the regions of a transfer).
+    params = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

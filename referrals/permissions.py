@@ -62,12 +62,27 @@ def can_work(case: Case, user) -> bool:
     return user.has_role(Role.REGION_COORDINATOR) and WORK in case_perms(user, case)
 
 
+def can_reconsider(case: Case, user) -> bool:
+    """The region's coordinators reopen the screening of a person found not eligible. The case
+    has ended, so they hold no `work_case` on it; they still see it, as the region does."""
+    return user.has_role(Role.REGION_COORDINATOR) and IDENTITY in case_perms(user, case)
+
+
 def can_record_consent(case: Case, user) -> bool:
     """The region's coordinators record consent while they work on the case, and record a
     withdrawal of consent at any time, final states included: a withdrawal must always be
     possible, and it takes IOM's access to the identity away."""
     perms = case_perms(user, case)
     return user.has_role(Role.REGION_COORDINATOR) and (WORK in perms or IDENTITY in perms)
+
+
+def can_read_referral_note(case: Case, user) -> bool:
+    """What the referrer told the coordinator was shared under the consent to share between
+    Swedish authorities: the region's coordinators and the assigned social worker read it,
+    IOM never."""
+    return IDENTITY in case_perms(user, case) and bool(
+        {Role.REGION_COORDINATOR, Role.SOCIAL_WORKER} & user.roles
+    )
 
 
 def can_decide(case: Case, user) -> bool:

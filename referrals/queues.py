@@ -8,7 +8,7 @@ a record, not work). Registered in `apps.py`; the home page reads every app's qu
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +16,7 @@ from ampcase.accounts.roles import Role
 from ampcase.lib import fsm
 
 from .grants import cases_for
-from .models import FINAL_STATES, Case, CaseState
+from .models import FINAL_STATES, Case, CaseState, Decision
 from .permissions import DECIDE, STATUS, WORK
 from .registry import Queue
 
@@ -26,6 +26,25 @@ LIMIT = 10
 def oldest(queryset) -> list:
     """The first cases of a queue: the longest untouched first."""
     return list(queryset.select_related("region").order_by("updated_at", "id")[:LIMIT])
+
+
+def _last_changes_asked() -> Subquery:
+    """When IOM Finland last asked for changes to the case (None if it never did): in the
+    queue's own query."""
+    asked = Decision.objects.filter(
+        case=OuterRef("pk"), outcome=Decision.Outcome.CHANGES_REQUESTED
+    ).order_by("-decided_at", "-id")
+    return Subquery(asked.values("decided_at")[:1])
+
+
+def _resubmissions(cases: list) -> dict:
+    """A submission that answers IOM Finland's request for changes says so beside it."""
+    return {
+        case.pk: _("resubmitted after changes asked on %(date)s")
+        % {"date": timezone.localtime(case.changes_asked_at).date().isoformat()}
+        for case in cases
+        if case.changes_asked_at is not None
+    }
 
 
 def case_queues(user) -> list[Queue]:
@@ -79,12 +98,14 @@ def case_queues(user) -> list[Queue]:
             )
         )
     if user.has_role(Role.IOM_CASEWORKER):
+        review = oldest(cases_for(user, DECIDE).annotate(changes_asked_at=_last_changes_asked()))
         queues += [
             Queue(
                 "review",
                 _("Submissions to review"),
-                oldest(cases_for(user, DECIDE)),
+                review,
                 _("No submissions to review."),
+                notes=_resubmissions(review),
             ),
             Queue(
                 "approved",

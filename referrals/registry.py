@@ -6,8 +6,10 @@ follow-up). Each of them adds what it brings to the case here, from its `AppConf
 - `submission_check(label)`: a condition of submission to IOM Finland, shown as a task on the
   case page (the risk app: a completed risk table, both assessments for every child);
 - `case_link`: a link on the case page (the risk table, the travel plan);
+- `risk_reading`: where the risk table is read (the high-risk banner's link);
 - `queue`: work queues on the home page ("My work");
-- `event_labels`: the words of the app's timeline entries;
+- `event_labels`: the words of the app's timeline entries, and `event_details`: what an entry
+  is about, rendered in the reader's language from the codes it stored;
 - `closing_check`: a condition of closing a case (the reintegration app: the six months of
   follow-up done, no payment waiting to be paid out, no journey under way);
 - `case_withdrawn`: a signal sent inside the withdrawal's transaction, so that an app ends what
@@ -34,21 +36,31 @@ if TYPE_CHECKING:
 SubmissionCheck = Callable[["Case"], list[str]]
 
 
+# Where a condition is met: the URL of the page where the coordinator does it, for the case.
+TaskLink = Callable[["Case"], str]
+
+
 @dataclass(frozen=True)
 class _Check:
     label: str
     check: SubmissionCheck
+    link: TaskLink | None = None
+    action: str = ""
 
 
 _SUBMISSION_CHECKS: list[_Check] = []
 
 
-def submission_check(label) -> Callable[[SubmissionCheck], SubmissionCheck]:
-    """Decorator: add a condition of submission; `label` names it in the case page's tasks."""
+def submission_check(
+    label, link: TaskLink | None = None, action=""
+) -> Callable[[SubmissionCheck], SubmissionCheck]:
+    """Decorator: add a condition of submission; `label` names it in the case page's tasks,
+    `link` gives the page where it is met (the task links there while it is to do) and
+    `action` says, as a button, what to do there when it is the next step."""
 
     def register(check: SubmissionCheck) -> SubmissionCheck:
         if all(entry.check is not check for entry in _SUBMISSION_CHECKS):
-            _SUBMISSION_CHECKS.append(_Check(label, check))
+            _SUBMISSION_CHECKS.append(_Check(label, check, link, action))
         return check
 
     return register
@@ -57,6 +69,12 @@ def submission_check(label) -> Callable[[SubmissionCheck], SubmissionCheck]:
 def submission_checks() -> list[tuple[str, SubmissionCheck]]:
     """(label, check) of every condition of submission, in the order they were added."""
     return [(entry.label, entry.check) for entry in _SUBMISSION_CHECKS]
+
+
+def submission_task_links() -> list[tuple[TaskLink | None, str]]:
+    """(the page where it is met, what to do there) of each condition of
+    `submission_checks()`, in the same order."""
+    return [(entry.link, entry.action or entry.label) for entry in _SUBMISSION_CHECKS]
 
 
 # Links on the case page. A link takes (case, user) and returns (url, label), or None when
@@ -74,6 +92,21 @@ def case_link(link: CaseLink) -> CaseLink:
 
 def case_links(case: Case, user) -> list[tuple[str, str]]:
     return [found for link in _CASE_LINKS if (found := link(case, user))]
+
+
+# Where the risk table is read, for those who may read it: the high-risk banner links
+# there. One app (risk) gives it; (case, user) -> (url, label) or None.
+
+_RISK_READING: list[CaseLink] = []
+
+
+def risk_reading(link: CaseLink) -> CaseLink:
+    _RISK_READING[:] = [link]
+    return link
+
+
+def risk_reading_link(case: Case, user) -> tuple[str, str] | None:
+    return _RISK_READING[0](case, user) if _RISK_READING else None
 
 
 # Work queues on the home page. A source takes the user and returns the `Queue`s that user
@@ -116,6 +149,24 @@ def event_labels(labels: dict[str, str]) -> None:
 def describe(action: str) -> str:
     """The words for `action`; the action's code if no app gave any."""
     return str(_EVENT_LABELS.get(action, action))
+
+
+# What a timeline entry is about, in the reader's language, from what the entry stored: a
+# detail takes (params, note) and returns (what, note left): `what` holds no personal data
+# (a consent's purpose, a document's kind, a version and its risk level) and is shown to
+# whoever sees the timeline; the note left (a reason, a message) only to those who may see
+# the identity. Entries of an action without a detail keep their note as it is.
+
+EventDetail = Callable[[dict, str], "tuple[str, str]"]
+_EVENT_DETAILS: dict[str, EventDetail] = {}
+
+
+def event_details(details: dict[str, EventDetail]) -> None:
+    _EVENT_DETAILS.update(details)
+
+
+def event_detail(action: str) -> EventDetail | None:
+    return _EVENT_DETAILS.get(action)
 
 
 # Conditions of closing a case: a check takes (case, outcome) and returns what stands in the

@@ -42,6 +42,7 @@ from .models import (
     Document,
     EligibilityAssessment,
     Person,
+    current_consents,
 )
 
 
@@ -94,15 +95,21 @@ def now_in_state(obj: models.Model) -> str:
     return str(obj.now_message) % {"state": obj.get_state_display()}
 
 
-def submission_tasks(case: Case) -> list[tuple[str, list[str]]]:
-    """(task, what is still missing) for every condition of submission, the other apps' too:
-    the case page's task list. A task with nothing missing is done."""
-    return [(label, check(case)) for label, check in registry.submission_checks()]
+def submission_tasks(case: Case) -> list[tuple[str, list[str], str, str]]:
+    """(task, what is still missing, where it is done, what to do there) for every condition
+    of submission, the other apps' too: the case page's task list. A task with nothing
+    missing is done."""
+    return [
+        (label, check(case), link(case) if link is not None else "", action)
+        for (label, check), (link, action) in zip(
+            registry.submission_checks(), registry.submission_task_links(), strict=True
+        )
+    ]
 
 
 def submission_problems(case: Case) -> list[str]:
     """Everything that stands between the case and a submission to IOM Finland."""
-    return [problem for _label, missing in submission_tasks(case) for problem in missing]
+    return [problem for _label, missing, *_where in submission_tasks(case) for problem in missing]
 
 
 def lock_case(case: Case, by=None) -> Case:
@@ -118,7 +125,14 @@ def lock_case(case: Case, by=None) -> Case:
 
 
 def log_event(
-    case: Case, by, action: str, note: str = "", *, from_state: str = "", audit_note=False
+    case: Case,
+    by,
+    action: str,
+    note: str = "",
+    *,
+    from_state: str = "",
+    audit_note=False,
+    params: dict | None = None,
 ) -> None:
     """The timeline entry and the audit event of a change. The note (a reason, a message) may
     hold personal data, so the audit trail gets only the change of state, or the note when
@@ -130,6 +144,7 @@ def log_event(
         to_state=case.state if from_state else "",
         actor=by,
         note=note,
+        params=params or {},
     )
     summary = f"{from_state} -> {case.state}" if from_state else ""
     audit.record(None, action, case, note if audit_note else summary, actor=by)
@@ -234,7 +249,7 @@ def log_referral(
         referring_organisation=by.organisation,
         referral_note=referral_note,
     )
-    case.pseudonym = _("Returnee %(number)s") % {"number": case.reference.rsplit("-", 1)[-1]}
+    case.pseudonym = str(Case.PSEUDONYM) % {"number": case.reference.rsplit("-", 1)[-1]}
     case.save(update_fields=["pseudonym"])
     Person.objects.create(
         case=case,
@@ -298,7 +313,8 @@ def record_consents(
                 recorded_by=by,
             )
         )
-        log_event(case, by, "consent.given" if given else "consent.withdrawn", purpose)
+        action = "consent.given" if given else "consent.withdrawn"
+        log_event(case, by, action, params={"purpose": purpose})
     grants.sync_case_permissions(case)
     return entries
 
@@ -317,7 +333,9 @@ def share_for_consultation(case: Case, *, by) -> Case:
     if case.consultation_shared_at is None:
         case.consultation_shared_at = timezone.now()
         case.save(update_fields=["consultation_shared_at", "updated_at"])
-        log_event(case, by, "case.consultation_shared")
+        # What IOM Finland was shown: the identity, where consent to share with it held.
+        identity = bool(current_consents(case).get(ConsentPurpose.IOM_FINLAND))
+        log_event(case, by, "case.consultation_shared", params={"identity": identity})
         grants.sync_case_permissions(case)
     return case
 
@@ -373,14 +391,14 @@ def save_person(case: Case, *, by, person: Person | None = None, **fields) -> Pe
     _require(permissions.can_work(case, by), case, by, "save_person")
     if person is None:
         person = Person.objects.create(case=case, relation=Person.Relation.CHILD, **fields)
-        log_event(case, by, "person.created", person.get_relation_display())
+        log_event(case, by, "person.created", params={"relation": person.relation})
         return person
     if person.case_id != case.pk:
         raise PermissionDenied
     for name, value in fields.items():
         setattr(person, name, value)
     person.save()
-    log_event(case, by, "person.changed", person.get_relation_display())
+    log_event(case, by, "person.changed", params={"relation": person.relation})
     return person
 
 
@@ -485,6 +503,16 @@ def reopen_case(case: Case, *, by, reason: str) -> Case:
 
 
 @service
+def reconsider_eligibility(case: Case, *, by, reason: str) -> Case:
+    """The region's coordinator reopens the screening of a person found not eligible, with
+    the reason: the case is in screening again, its earlier screening kept until a new one
+    is saved."""
+    if not reason.strip():
+        raise CaseError(_("Give the reason for reopening the screening."))
+    return _run(case, by, "reconsider", "case.screening_reopened", reason)
+
+
+@service
 def assign_social_worker(case: Case, *, by, social_worker) -> Case:
     """Give one social worker access to this case alone (or take it away with None)."""
     case = lock_case(case, by)
@@ -506,17 +534,26 @@ def assign_social_worker(case: Case, *, by, social_worker) -> Case:
 
 
 @service
-def transfer_case(case: Case, *, by, region: Region) -> Case:
-    """Move the case to another region: its coordinators gain access, the old ones lose it."""
+def transfer_case(case: Case, *, by, region: Region, reason: str) -> Case:
+    """Move the case to another region, with the reason: its coordinators gain access, the
+    old ones lose it. The timeline keeps where it came from, when, by whom and why."""
+    if not reason.strip():
+        raise CaseError(_("Give the reason for the transfer."))
     case = lock_case(case, by)
     _require_open(case)
     _require(permissions.can_work(case, by), case, by, "transfer_case")
     if region.pk == case.region_id:
         raise CaseError(_("The case is already in that region."))
-    old = case.region.name
+    old = Region.objects.get(pk=case.region_id)
     case.region = region
     case.save(update_fields=["region", "updated_at"])
-    log_event(case, by, "case.transferred", f"{old} -> {region.name}")
+    log_event(
+        case,
+        by,
+        "case.transferred",
+        reason,
+        params={"from": old.code, "to": region.code},
+    )
     grants.sync_case_permissions(case)
     return case
 
@@ -549,7 +586,7 @@ def add_document(
             sha256=document.sha256,
             uploaded_by=by,
         )
-        log_event(locked, by, "document.uploaded", row.get_kind_display())
+        log_event(locked, by, "document.uploaded", params={"kind": row.kind})
     except BaseException:
         delete_stored(key)
         raise

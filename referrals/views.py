@@ -24,9 +24,10 @@ from django_fsm import can_proceed, has_transition_perm
 from ampcase import audit
 from ampcase.accounts.models import OrganisationKind, User
 from ampcase.accounts.roles import Role
+from ampcase.lib import fsm
 from ampcase.lib.text import fold, sort_key
 
-from . import grants, permissions, progress, registry, services
+from . import grants, permissions, progress, registry, services, timeline
 from .forms import (
     ApplicationForm,
     AssignForm,
@@ -48,11 +49,15 @@ from .models import (
     REFERENCE_PREFIX,
     Application,
     Case,
+    CaseEvent,
     CaseState,
+    ConsentPurpose,
+    Decision,
     Document,
     EligibilityAssessment,
     Person,
     adult_if_born_on_or_before,
+    current_consents,
 )
 
 PAGE_SIZE = 50
@@ -360,7 +365,56 @@ ENDINGS = (
         form=ReasonForm,
     ),
 )
-STEPS = (WITHDRAW, *DECISIONS, *ENDINGS)
+# A person found not eligible: the region's coordinator may reopen the screening.
+RECONSIDER = Step(
+    url_name="referrals:reconsider",
+    transition="reconsider",
+    run=lambda case, by, data: services.reconsider_eligibility(case, by=by, reason=data["reason"]),
+    label=gettext_lazy("Reopen the screening"),
+    title=gettext_lazy("Reopen the screening"),
+    intro=gettext_lazy(
+        "The case goes back to screening and your region works on it again. The earlier "
+        "screening stays on the case until you save a new one."
+    ),
+    done=gettext_lazy("The screening was reopened."),
+    form=ReasonForm,
+)
+STEPS = (WITHDRAW, *DECISIONS, *ENDINGS, RECONSIDER)
+
+
+def _transition_pages(case: Case) -> dict[str, tuple[str, str, str]]:
+    """Where each of the case's own transitions is taken: name -> (url, label, style)."""
+    url = lambda name: reverse(f"referrals:{name}", args=[case.uuid])  # noqa: E731
+    screening = (url("eligibility"), _("Screen eligibility"), "link")
+    pages = {
+        "start_screening": (url("start-screening"), _("Start screening"), "post"),
+        "mark_eligible": screening,
+        "mark_ineligible": screening,
+        "submit": (url("submit"), _("Check and submit to IOM Finland"), "link"),
+    }
+    for step in STEPS:
+        pages[step.transition] = (reverse(step.url_name, args=[case.uuid]), str(step.label), "link")
+    return pages
+
+
+def _next_step(case: Case, user, tasks) -> tuple[str, str, str] | None:
+    """(url, label, style) of the step that takes the case on from where it is now, for
+    `user`: the first of the case's transitions (in the state machine's order) the user may
+    take now that neither ends the case nor sends it back, and that has a page here. Where
+    that step has conditions still to meet (the submission's tasks), the first task to do."""
+    pages = _transition_pages(case)
+    for transition in case.get_available_user_state_transitions(user):
+        method = getattr(Case, transition.name)
+        if transition.name not in pages or fsm.goes_back(method):
+            continue
+        if fsm.targets(method) & FINAL_STATES:
+            continue
+        if transition.name == "submit":
+            for _label, missing, link, action in tasks:
+                if missing and link:
+                    return link, str(action), "link"
+        return pages[transition.name]
+    return None
 
 
 def _actions(case: Case, user) -> list[tuple[str, str, str]]:
@@ -377,7 +431,11 @@ def _actions(case: Case, user) -> list[tuple[str, str, str]]:
     if permissions.can_work(case, user):
         items.append((url("child-new"), _("Add an accompanying child"), "link"))
         if case.consultation_shared_at is None and case.submitted_at is None:
-            items.append((url("consultation"), _("Consult IOM Finland anonymously"), "link"))
+            # The label says what the page will say: anonymous only without the consent.
+            if current_consents(case).get(ConsentPurpose.IOM_FINLAND):
+                items.append((url("consultation"), _("Consult IOM Finland"), "link"))
+            else:
+                items.append((url("consultation"), _("Consult IOM Finland anonymously"), "link"))
         items.append((url("document-upload"), _("Upload a document"), "link"))
         items.append((url("assign"), _("Assign a social worker"), "link"))
         items.append((url("transfer"), _("Transfer to another region"), "link"))
@@ -386,7 +444,27 @@ def _actions(case: Case, user) -> list[tuple[str, str, str]]:
         items.append((url("consent"), _("Record consent or its withdrawal"), "link"))
     items += [(link, label, "link") for link, label in step_actions(case, DECISIONS, user)]
     items += [(link, label, "link") for link, label in step_actions(case, ENDINGS, user)]
+    items += [(link, label, "link") for link, label in step_actions(case, [RECONSIDER], user)]
     return items
+
+
+def _changes_requested(case: Case, decisions: list[Decision]) -> Decision | None:
+    """IOM Finland's request for changes, while the case waits to be submitted again."""
+    if decisions and can_proceed(case.submit):
+        last = decisions[-1]
+        if last.outcome == Decision.Outcome.CHANGES_REQUESTED:
+            return last
+    return None
+
+
+def _last_transfer(events: list[CaseEvent]) -> dict | None:
+    """Where the case came from, when, by whom and why: its last transfer."""
+    transfers = [event for event in events if event.action == "case.transferred"]
+    if not transfers:
+        return None
+    event = max(transfers, key=lambda event: (event.at, event.id))
+    origin, reason = timeline.transfer_origin(event.params or {}, event.note)
+    return {"event": event, "origin": origin, "reason": reason}
 
 
 def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
@@ -399,6 +477,11 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
     preparing = has_transition_perm(case.mark_eligible, user) or has_transition_perm(
         case.submit, user
     )
+    tasks = services.submission_tasks(case) if preparing else []
+    next_step = _next_step(case, user, tasks)
+    actions = [action for action in _actions(case, user) if action[0] != (next_step or ("",))[0]]
+    decisions = list(case.decisions.select_related("coordinator", "iom_user"))
+    events = list(case.events.select_related("actor__organisation"))
     context = {
         "case": case,
         "identity": identity,
@@ -407,15 +490,27 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
         "eligibility": EligibilityAssessment.objects.filter(case=case).first(),
         "application": Application.objects.filter(case=case).first(),
         "documents": list(case.documents.all()),
-        "decisions": list(case.decisions.select_related("coordinator", "iom_user")),
-        "events": list(case.events.select_related("actor")),
-        "actions": _actions(case, user),
+        "decisions": decisions,
+        "changes_requested": _changes_requested(case, decisions),
+        "transfer": _last_transfer(events),
+        "days": timeline.days(events, identity=identity),
+        "next_step": next_step,
+        "actions": actions,
         "links": registry.case_links(case, user),
-        "tasks": services.submission_tasks(case) if preparing else [],
+        "tasks": tasks,
         "can_work": can_work,
+        "referral_note": bool(case.referral_note)
+        and permissions.can_read_referral_note(case, user),
     }
     audit.record(request, "case.viewed", case, "identity" if identity else "pseudonym")
     return render(request, "referrals/case_detail.html", context)
+
+
+def _chosen(request: HttpRequest, name: str, choices) -> dict:
+    """The initial choice `?name=` asks for (a task's link: the purpose, the kind), if it
+    is one of `choices`."""
+    value = request.GET.get(name, "")
+    return {name: value} if value in choices.values else {}
 
 
 def _done(request: HttpRequest, case: Case, message: str) -> HttpResponse:
@@ -463,7 +558,12 @@ def eligibility(request: HttpRequest, case_uuid) -> HttpResponse:
 @case_page()
 def consent(request: HttpRequest, case_uuid) -> HttpResponse:
     case = get_case(request, case_uuid, allowed=permissions.can_record_consent)
-    form = ConsentForm(request.POST or None)
+    # A task of the case page links here with the purpose it needs (one purpose, or ticked
+    # among several).
+    chosen = _chosen(request, "purpose", ConsentPurpose)
+    if chosen:
+        chosen["purposes"] = [chosen["purpose"]]
+    form = ConsentForm(request.POST or None, initial=chosen)
     if request.method == "POST" and form.is_valid():
         services.record_consents(case, by=request.user, **form.cleaned_data)
         return _done(request, case, _("The consent was recorded."))
@@ -501,6 +601,16 @@ def application(request: HttpRequest, case_uuid) -> HttpResponse:
     )
 
 
+def _needs(application: Application) -> list[str]:
+    """What the returnee needs for the journey, in words."""
+    needs = [
+        (application.needs_travel_document, _("travel document")),
+        (application.needs_escort, _("escort")),
+        (application.needs_medical_care, _("medical care")),
+    ]
+    return [label for needed, label in needs if needed]
+
+
 @require_http_methods(["GET", "POST"])
 @case_page()
 def submit(request: HttpRequest, case_uuid) -> HttpResponse:
@@ -508,6 +618,7 @@ def submit(request: HttpRequest, case_uuid) -> HttpResponse:
     if request.method == "POST":
         services.submit_case(case, by=request.user)
         return _done(request, case, _("The case was submitted to IOM Finland."))
+    application = Application.objects.filter(case=case).first()
     return form_page(
         request,
         case,
@@ -517,7 +628,8 @@ def submit(request: HttpRequest, case_uuid) -> HttpResponse:
         problems=services.submission_problems(case),
         template="referrals/submit.html",
         extra={
-            "application": Application.objects.filter(case=case).first(),
+            "application": application,
+            "needs": _needs(application) if application else [],
             "returnee": case.people.filter(relation=Person.Relation.RETURNEE).first(),
         },
     )
@@ -527,20 +639,33 @@ def submit(request: HttpRequest, case_uuid) -> HttpResponse:
 @case_page()
 def consultation(request: HttpRequest, case_uuid) -> HttpResponse:
     case = get_case(request, case_uuid, available=_open, allowed=permissions.can_work)
+    # What IOM Finland will see is what the grants will give it once the case is shared
+    # (`grants.desired_grants`): the identity as soon as consent to share with IOM Finland
+    # holds, the pseudonym alone otherwise. The page says which, before anything is sent.
+    with_identity = bool(current_consents(case).get(ConsentPurpose.IOM_FINLAND))
     if request.method == "POST":
         services.share_for_consultation(case, by=request.user)
-        return _done(request, case, _("IOM Finland can now see the case under its pseudonym."))
-    return form_page(
-        request,
-        case,
-        None,
-        title=_("Consult IOM Finland anonymously"),
-        submit_label=_("Share under the pseudonym"),
-        intro=_(
+        if with_identity:
+            done = _("IOM Finland can now see the case, with the names and dates of birth.")
+        else:
+            done = _("IOM Finland can now see the case under its pseudonym.")
+        return _done(request, case, done)
+    if with_identity:
+        title = _("Consult IOM Finland")
+        submit_label = _("Share with IOM Finland")
+        intro = _(
+            "The returnee has consented to sharing with IOM Finland, so this is not "
+            "anonymous: IOM Finland will see the names, dates of birth, identity documents "
+            "and phone numbers of the returnee and of every accompanying child."
+        )
+    else:
+        title = _("Consult IOM Finland anonymously")
+        submit_label = _("Share under the pseudonym")
+        intro = _(
             "IOM Finland will see the case under its pseudonym: no name, date of birth, "
             "identity document or contact detail."
-        ),
-    )
+        )
+    return form_page(request, case, None, title=title, submit_label=submit_label, intro=intro)
 
 
 @require_http_methods(["GET", "POST"])
@@ -569,7 +694,12 @@ def transfer(request: HttpRequest, case_uuid) -> HttpResponse:
     case = get_case(request, case_uuid, available=_open, allowed=permissions.can_work)
     form = TransferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.transfer_case(case, by=request.user, region=form.cleaned_data["region"])
+        services.transfer_case(
+            case,
+            by=request.user,
+            region=form.cleaned_data["region"],
+            reason=form.cleaned_data["reason"],
+        )
         messages.success(request, _("The case was transferred."))
         return redirect("referrals:cases")
     return form_page(
@@ -586,7 +716,11 @@ def transfer(request: HttpRequest, case_uuid) -> HttpResponse:
 @case_page()
 def document_upload(request: HttpRequest, case_uuid) -> HttpResponse:
     case = get_case(request, case_uuid, available=_open, allowed=permissions.can_work)
-    form = DocumentForm(request.POST or None, request.FILES or None)
+    form = DocumentForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=_chosen(request, "kind", Document.Kind),
+    )
     if request.method == "POST" and form.is_valid():
         services.add_document(
             case,

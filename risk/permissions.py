@@ -9,12 +9,13 @@ office after arrival (the completed table, read-only). Nobody else, whatever the
 from ampcase.accounts.roles import Role
 from ampcase.lib import fsm
 from referrals import permissions as case_permissions
-from referrals.models import Case
+from referrals.models import FINAL_STATES, Case
 
 # Before submission (the states from which the case can still be submitted without having
 # been: a case sent back for changes is in them again), and after arrival, when a follow-up
-# that reports a threat asks for a new version.
-EDITABLE_STATES = fsm.upstream(Case.submit) | fsm.targets(Case.arrive)
+# that reports a threat asks for a new version. A case found not eligible has ended, though
+# its screening can be reopened: nothing changes on it until then.
+EDITABLE_STATES = (fsm.upstream(Case.submit) - FINAL_STATES) | fsm.targets(Case.arrive)
 # After arrival (and once the case is closed): the destination's office reads the table.
 ARRIVED_STATES = fsm.targets(Case.arrive) | fsm.targets(Case.close)
 

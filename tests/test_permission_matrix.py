@@ -31,8 +31,9 @@ WORK_PAGES = {
 }
 DOCUMENT_PAGES = {"document", "application-pdf"}
 DECIDE_PAGES = {"approve", "request-changes", "reject"}
-# Closing and reopening fit a case in reintegration (or closed): neither case here is.
-ENDING_PAGES = {"close", "reopen"}
+# Closing and reopening fit a case in reintegration (or closed), reopening the screening a
+# case found not eligible: neither case here is.
+ENDING_PAGES = {"close", "reopen", "reconsider"}
 POST_ONLY = {"start-screening"}
 # A referral's status page is its referrer's alone: nobody here made these referrals (the
 # referrer persona's own referrals are tried in tests/referrals/test_referral_status.py).

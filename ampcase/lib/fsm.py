@@ -7,6 +7,7 @@ instead of listing the states again by hand:
     sources(Case.depart)           # the states a transition leaves from
     targets(Case.approve)          # the states it leads to
     upstream(Case.submit)          # the states on the way to it, before it is taken
+    goes_back(Case.request_changes)    # whether it goes back rather than on
 
 Pass the transition as the model's function (`Case.submit`) or as a bound method
 (`case.submit`). Nothing here imports an app.
@@ -73,6 +74,17 @@ def _edges(model: type, field_name: str) -> frozenset[tuple[str, str]]:
         froms = states if t.source in (ANY_STATE, ANY_OTHER_STATE) else [str(t.source)]
         edges.update((source, target) for source in froms for target in _states_of(t.target))
     return frozenset(edges)
+
+
+def goes_back(transition: Callable[..., Any]) -> bool:
+    """Whether `transition` goes back rather than on (asking for changes, reopening): it
+    leads to a state declared before every state it leaves from. A lifecycle's states are
+    declared in the order a case lives them."""
+    order = {
+        str(value): index for index, (value, _label) in enumerate(_meta(transition).field.choices)
+    }
+    earliest_source = min(order[state] for state in sources(transition))
+    return any(order[state] < earliest_source for state in targets(transition))
 
 
 def upstream(transition: Callable[..., Any]) -> frozenset[str]:

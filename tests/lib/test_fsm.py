@@ -36,12 +36,14 @@ def test_a_bound_transition_gives_the_same_answer(db):
 
 def test_upstream_stops_at_the_transitions_own_target():
     # A case sent back for changes is before submission again; a submitted one is not.
-    assert fsm.upstream(Case.submit) == {S.REFERRED, S.SCREENING, S.PREPARING}
+    # A case found not eligible can be screened again, so it is before submission too.
+    assert fsm.upstream(Case.submit) == {S.REFERRED, S.SCREENING, S.INELIGIBLE, S.PREPARING}
     # A closed case may be reopened to approved (the graph does not know it was closed from
     # there), and travel then: so closed, and reintegration before it, lead to a departure.
     assert fsm.upstream(Case.depart) == {
         S.REFERRED,
         S.SCREENING,
+        S.INELIGIBLE,
         S.PREPARING,
         S.SUBMITTED,
         S.APPROVED,
@@ -63,3 +65,20 @@ def test_state_sets_of_the_apps_are_read_off_the_graph():
 def test_something_that_is_not_a_transition_is_refused():
     with pytest.raises(TypeError):
         fsm.sources(Case.allocate_reference)
+
+
+@pytest.mark.parametrize(
+    ("transition", "back"),
+    [
+        (Case.request_changes, True),
+        (Case.reconsider, True),
+        (Case.reopen, True),
+        (Case.submit, False),
+        (Case.mark_eligible, False),
+        (Case.approve, False),
+        (TravelPlan.reopen, True),
+        (TravelPlan.book, False),
+    ],
+)
+def test_a_transition_goes_back_when_it_leads_to_an_earlier_state(transition, back):
+    assert fsm.goes_back(transition) is back

@@ -334,7 +334,9 @@ MEANWHILE = {
     "withdrawn": lambda case, by: services.withdraw_case(
         case, by=by, on=timezone.localdate(), reason="Vill stanna."
     ),
-    "transferred": lambda case, by: services.transfer_case(case, by=by, region=region("syd")),
+    "transferred": lambda case, by: services.transfer_case(
+        case, by=by, region=region("syd"), reason="Flyttar till Malmö."
+    ),
 }
 
 

@@ -146,6 +146,7 @@ def test_submission_lists_exactly_what_is_missing(stockholm_coordinator):
         "The eligibility screening has not been passed.",
         "There is no consent to share the case with IOM Finland.",
         "The application has not been filled in.",
+        "The signed application has not been uploaded.",
         "The risk table has not been completed.",
     ]
     case.refresh_from_db()
@@ -302,7 +303,9 @@ def test_only_a_social_worker_can_be_assigned(stockholm_coordinator, referrer):
 
 def test_transfer_moves_access_to_the_other_region(stockholm_coordinator, syd_coordinator):
     case = make_case()
-    services.transfer_case(case, by=stockholm_coordinator, region=region("syd"))
+    services.transfer_case(
+        case, by=stockholm_coordinator, region=region("syd"), reason="Flyttar till Malmö."
+    )
     assert list(cases_for(syd_coordinator)) == [case]
     assert list(cases_for(stockholm_coordinator)) == []
 

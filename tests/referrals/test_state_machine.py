@@ -78,6 +78,7 @@ KNOWN_SUBMISSION_CHECKS = {
     "referrals.checks.eligibility_passed",
     "referrals.checks.consent_to_share_with_iom",
     "referrals.checks.application_signed",
+    "referrals.checks.signed_application_uploaded",
     "risk.services.submission_problems",
 }
 RISK_ROW = {

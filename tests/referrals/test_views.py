@@ -267,6 +267,7 @@ MISSING_FOR_SUBMISSION = [
     "The eligibility screening has not been passed.",
     "There is no consent to share the case with IOM Finland.",
     "The application has not been filled in.",
+    "The signed application has not been uploaded.",
     "The risk table has not been completed.",
 ]
 
@@ -446,13 +447,14 @@ def test_trafficking_screening_needs_a_form_of_exploitation(coordinator_client):
 
 def _tasks(client, case) -> list[tuple[str, list[str]]]:
     page = client.get(reverse("referrals:case", args=[case.uuid]), HTTP_ACCEPT_LANGUAGE="en")
-    return [(str(label), [str(m) for m in missing]) for label, missing in page.context["tasks"]]
+    return [(str(label), [str(m) for m in missing]) for label, missing, *_ in page.context["tasks"]]
 
 
 TASKS = [
     "Eligibility screening",
     "Consent to share with IOM Finland",
-    "Application signed, with interpreter, and uploaded",
+    "Application filled in and signed, with interpreter",
+    "Signed application uploaded",
     "Risk table completed, and both assessments for every child",
 ]
 
