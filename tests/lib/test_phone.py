@@ -62,7 +62,7 @@ def test_the_field_brings_up_a_dial_pad():
 def test_stored_numbers_are_rewritten_in_e164_and_the_rest_left_as_they_were():
     from tests.factories import make_case
 
-    migration = importlib.import_module("referrals.migrations.0006_person_phone_e164")
+    migration = importlib.import_module("referrals.migrations.0007_person_phone_e164")
     people = [make_case().people.get() for _ in range(3)]
     for person, phone in zip(people, ["070-123 45 67", "call my aunt", ""], strict=True):
         type(person).objects.filter(pk=person.pk).update(phone=phone)

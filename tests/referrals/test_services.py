@@ -413,4 +413,7 @@ def test_consent_for_several_purposes_is_one_timeline_entry_each(stockholm_coord
     )
     assert [entry.purpose for entry in entries] == ["iom_finland", "iom_destination"]
     events = case.events.filter(action="consent.given").order_by("id")
-    assert [event.note for event in events[before:]] == ["iom_finland", "iom_destination"]
+    assert [event.params["purpose"] for event in events[before:]] == [
+        "iom_finland",
+        "iom_destination",
+    ]
