@@ -1,6 +1,7 @@
-"""On a phone held upright (390 px): a list of records shows every column of a row without
-scrolling, a grid that must stay a grid scrolls inside a region a keyboard can reach, and long
-words wrap. Every walk also checks that no page scrolls sideways (check_accessibility)."""
+"""On a phone held upright (390 px): a list of records (the cases, the risks) shows every
+column of a row without scrolling, a grid that must stay a grid (the budget) scrolls inside a
+region a keyboard can reach, and long words wrap. Every walk also checks that no page
+scrolls sideways (check_accessibility)."""
 
 import pytest
 from django.urls import reverse
@@ -8,9 +9,15 @@ from playwright.sync_api import expect
 
 from ampcase.accounts.roles import Role
 from referrals.models import CaseState, Person
-from tests.browser.conftest import PHONE, check_accessibility
+from tests.browser.conftest import PHONE, check_accessibility, journey_user
 from tests.browser.test_case_journey import sign_in
-from tests.factories import coordination_office, make_case, make_risk_table, make_user
+from tests.factories import (
+    coordination_office,
+    make_arrived_case,
+    make_case,
+    make_risk_table,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,6 +31,20 @@ def english(page, live_server):
     return page
 
 
+def expect_every_column_readable(page, row, columns: int) -> None:
+    """Each of the row's cells lies inside the phone's window, beside its column's name."""
+    cells = row.get_by_role("cell")
+    expect(cells).to_have_count(columns)
+    for index in range(columns):
+        box = cells.nth(index).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (
+            f"column {index + 1} of {columns} is outside the phone's window: {box}"
+        )
+    shown = cells.evaluate_all("tds => tds.map(td => getComputedStyle(td, '::before').content)")
+    headers = page.get_by_role("columnheader").all_inner_texts()
+    assert shown == [f'"{header}"' for header in headers[:columns]]
+
+
 def test_the_case_list_shows_every_column_on_a_phone(english):
     page = english
     coordinator = make_user(
@@ -35,17 +56,24 @@ def test_the_case_list_shows_every_column_on_a_phone(english):
     page.goto(reverse("referrals:cases"))
 
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=case.reference))
-    cells = row.get_by_role("cell")
-    expect(cells).to_have_count(9)
-    for index in range(9):
-        box = cells.nth(index).bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (
-            f"column {index + 1} of 9 is outside the phone's window: {box}"
-        )
-    # Each value is shown beside its column's name.
-    shown = cells.evaluate_all("tds => tds.map(td => getComputedStyle(td, '::before').content)")
-    headers = page.get_by_role("columnheader").all_inner_texts()
-    assert shown == [f'"{header}"' for header in headers]
+    expect_every_column_readable(page, row, 9)
+    check_accessibility(page)
+
+
+def test_the_risk_table_shows_every_column_on_a_phone(english):
+    """The office abroad reads the risks before acting: each risk whole, not a third of it."""
+    page = english
+    coordinator = make_user(
+        Role.REGION_COORDINATOR, username="karin", organisation=coordination_office()
+    )
+    case = make_case(CaseState.PREPARING)
+    make_risk_table(case, completed=True, rows=((3, 4),))
+    sign_in(page, coordinator)
+    page.set_viewport_size(PHONE)
+    page.goto(reverse("risk:table", args=[case.uuid]))
+
+    row = page.get_by_role("row").filter(has_text="Återrekrytering")
+    expect_every_column_readable(page, row, 8)
     check_accessibility(page)
 
 
@@ -65,18 +93,19 @@ def test_the_case_page_wraps_a_long_word_on_a_phone(english):
     check_accessibility(page)
 
 
-def test_the_risk_table_scrolls_in_a_region_a_keyboard_reaches(english):
+def test_the_budget_scrolls_in_a_region_a_keyboard_reaches(english):
+    """The budget stays a grid (amounts compared down each column): on a phone it scrolls
+    inside a named region that a keyboard can focus and scroll; the page does not move."""
     page = english
-    coordinator = make_user(
-        Role.REGION_COORDINATOR, username="karin", organisation=coordination_office()
-    )
-    case = make_case(CaseState.PREPARING)
-    make_risk_table(case, rows=((2, 2), (3, 3)))
-    sign_in(page, coordinator)
+    case = make_arrived_case()
+    sign_in(page, journey_user("ngozi"))
     page.set_viewport_size(PHONE)
-    page.goto(reverse("risk:table", args=[case.uuid]))
+    page.goto(reverse("reintegration:support", args=[case.uuid]))
 
-    region = page.get_by_role("region", name="Risks")
+    entitlement = page.get_by_role("columnheader", name="Entitlement")
+    region = page.locator(".table-wrap").filter(has=entitlement)
+    expect(region).to_have_role("region")
+    expect(region).to_have_accessible_name("Budget")
     assert region.evaluate("el => el.scrollWidth > el.clientWidth")  # the grid is wider
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     region.focus()
