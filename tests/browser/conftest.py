@@ -78,19 +78,86 @@ def page(browser, live_server, browser_settings):
     context.close()
 
 
-def check_accessibility(page) -> None:
+# A desktop, and a phone held upright (390 CSS pixels: the common iPhones since the 12), the
+# narrowest screen on which the offices abroad read their cases.
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+# The pages of the running test that scroll sideways on the phone, each with its width. A walk
+# records them all and fails at its end (pytest_runtest_call), so that one run names every page.
+TOO_WIDE: list[str] = []
+
+# How wide the page is, and the outermost elements that stick out past the window's right edge.
+MEASURE_WIDTH = """() => {
+  const limit = window.innerWidth;
+  // Inside a box that scrolls by itself, unless positioned outside of it (an absolute
+  // element escapes every box up to its containing block, the nearest positioned one).
+  const clipped = el => {
+    let absolute = getComputedStyle(el).position === "absolute";
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      const style = getComputedStyle(up);
+      const contains = !absolute || style.position !== "static";
+      if (contains && style.overflowX !== "visible") return true;
+      if (style.position !== "static") absolute = style.position === "absolute";
+    }
+    return false;
+  };
+  const out = new Set([...document.querySelectorAll("body *")].filter(
+    el => el.getBoundingClientRect().right > limit + 0.5 && !clipped(el)));
+  const name = el => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + [...el.classList].map(c => "." + c).join("");
+  const outermost = [...out].filter(el => !out.has(el.parentElement)).slice(0, 3).map(name);
+  return {width: document.documentElement.scrollWidth, limit, out: outermost};
+}"""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fail a walk that passed through pages too wide for a phone, naming each of them."""
+    TOO_WIDE.clear()
+    result = yield
+    if TOO_WIDE:
+        pytest.fail(
+            f"{len(TOO_WIDE)} page states scroll sideways on a phone:\n" + "\n".join(TOO_WIDE),
+            pytrace=False,
+        )
+    return result
+
+
+def run_axe(page) -> None:
     """Run axe-core on the page as it is now; fail on any WCAG 2.1 A/AA violation."""
     page.evaluate(AXE.read_text())
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
     )
-    AXE_REPORT["pages"] += 1
     AXE_REPORT["violations"] += len(result["violations"])
     problems = [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
         for v in result["violations"]
     ]
-    assert not problems, f"axe on {page.url}:\n" + "\n".join(problems)
+    assert not problems, f"axe on {page.url} at {page.viewport_size['width']} px:\n" + "\n".join(
+        problems
+    )
+
+
+def check_accessibility(page) -> None:
+    """Check the page as it is now at a desktop's width and at a phone's: axe-core finds no
+    WCAG 2.1 A/AA violation at either, and on the phone the page does not scroll sideways (a
+    wide table scrolls inside its own region, never the page)."""
+    AXE_REPORT["pages"] += 1
+    viewport = page.viewport_size
+    page.set_viewport_size(DESKTOP)
+    run_axe(page)
+    page.set_viewport_size(PHONE)
+    run_axe(page)
+    measured = page.evaluate(MEASURE_WIDTH)
+    if measured["width"] > measured["limit"]:
+        AXE_REPORT["too_wide"] += 1
+        TOO_WIDE.append(
+            f"{page.url}: {measured['width']} px wide on a {measured['limit']} px phone"
+            f" (sticking out: {', '.join(measured['out']) or '?'})"
+        )
+    page.set_viewport_size(viewport)
 
 
 def expect_path(page, path: str) -> None:

@@ -16,8 +16,7 @@ from reintegration.models import FollowUp
 from reintegration.services import followup
 from tests.browser.conftest import expect_path, journey_user
 from tests.browser.test_case_journey import sign_in
-from tests.browser.test_payment_journey import checked
-from tests.browser.test_travel_journey import expect_message, fresh_page
+from tests.browser.test_travel_journey import checked, expect_message, fresh_page
 from tests.factories import make_arrived_case
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -12,9 +12,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from reintegration.models import Payment, PaymentState
-from tests.browser.conftest import check_accessibility, expect_path, journey_user
+from tests.browser.conftest import expect_path, journey_user
 from tests.browser.test_case_journey import sign_in
-from tests.browser.test_travel_journey import expect_message, fresh_page
+from tests.browser.test_travel_journey import checked, expect_message, fresh_page
 from tests.factories import (
     StaticDeviceFactory,
     StaticTokenFactory,
@@ -23,15 +23,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def checked(page) -> None:
-    """axe on the page at a desktop's width and at a phone's."""
-    expect(page.get_by_role("contentinfo")).to_be_visible()
-    for width, height in ((1280, 800), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        check_accessibility(page)
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def make_code_old(page) -> None:
