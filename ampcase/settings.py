@@ -126,7 +126,7 @@ TEMPLATES = [
             ],
             # ampcase.lib is not an app, so its template library is named here:
             # `{% load money %}` gives the one `money` filter.
-            "libraries": {"money": "ampcase.lib.money"},
+            "libraries": {"money": "ampcase.lib.money", "phone": "ampcase.lib.phone"},
         },
     },
 ]

@@ -61,6 +61,18 @@ class ReintegrationConfig(AppConfig):
                 ),
             }
         )
+        registry.event_details(
+            {
+                action: followup.month_detail
+                for action in (
+                    "follow_up.added",
+                    "follow_up.recorded",
+                    "follow_up.changed",
+                    "follow_up.threat_reported",
+                    "check.recorded",
+                )
+            }
+        )
         # A test database's flush empties the tables the data migration filled: the
         # programme's first rates come back with the regions and roles (see accounts).
         post_migrate.connect(

@@ -8,7 +8,7 @@ who type them work in Sweden. This module imports no project app.
 import re
 
 import phonenumbers
-from django import forms
+from django import forms, template
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -62,3 +62,22 @@ class PhoneField(forms.CharField):
         if value in self.empty_values:
             return ""
         return to_e164(value)
+
+
+def readable(value: str) -> str:
+    """An E.164 number as people read and dial it: "+46 70 123 45 67". Anything that does not
+    parse (a number stored before numbers were checked) is shown as it was written."""
+    if not value:
+        return value
+    try:
+        number = phonenumbers.parse(value, DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_valid_number(number):
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+# `{% load phone %}` then `{{ person.phone|phone }}`.
+register = template.Library()
+register.filter("phone", readable)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+import re
 from datetime import date, datetime
 from importlib.resources import files
 from zoneinfo import ZoneInfo
@@ -144,6 +145,19 @@ def record_follow_up(follow_up: FollowUp, *, by, **fields) -> FollowUp:
             case, by, "follow_up.threat_reported", f"month {locked.month}", audit_note=True
         )
     return locked
+
+
+MONTH_NOTE = re.compile(r"^month (?P<month>\d+)$")
+
+
+def month_detail(params: dict, note: str) -> tuple[str, str]:
+    """The timeline's words for a follow-up entry, whose note is "month 3" or "baseline"
+    (written so, in English, for the audit trail too): in the reader's language."""
+    if note == "baseline":
+        return _("at the baseline"), ""
+    if match := MONTH_NOTE.match(note):
+        return _("month %(month)s after arrival") % {"month": match["month"]}, ""
+    return "", note
 
 
 def overdue(case: Case, follow_ups: list[FollowUp], now: datetime | None = None) -> list:

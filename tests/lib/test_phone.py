@@ -7,7 +7,7 @@ from django import forms
 from django.apps import apps
 from django.utils import translation
 
-from ampcase.lib.phone import PhoneField, to_e164
+from ampcase.lib.phone import PhoneField, readable, to_e164
 
 
 @pytest.mark.parametrize(
@@ -72,3 +72,16 @@ def test_stored_numbers_are_rewritten_in_e164_and_the_rest_left_as_they_were():
     for person in people:
         person.refresh_from_db()
     assert [person.phone for person in people] == ["+46701234567", "call my aunt", ""]
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+46701234567", "+46 70 123 45 67"),
+        ("+2348031234567", "+234 803 123 4567"),
+        ("call my aunt", "call my aunt"),
+        ("", ""),
+    ],
+)
+def test_a_stored_number_reads_as_people_dial_it(stored, shown):
+    assert readable(stored) == shown

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from referrals import services
 from referrals.models import Case, CaseState, Person, RiskLevel
@@ -294,3 +295,20 @@ def test_the_page_of_a_search_is_audited_without_the_words_typed(client):
     _listed(client, q="José")
     event = AuditEvent.objects.get(action="case.list_viewed")
     assert "José" not in str(event.__dict__)
+
+
+def test_a_hidden_name_shows_as_the_pseudonym_in_the_readers_language(iom_caseworker):
+    """IOM without the consent that reveals names reads the pseudonym, said in the language
+    of the page, whatever the language of whoever logged the referral."""
+    case = make_case(CaseState.SUBMITTED, given_name="José", family_name="Öström")
+    number = case.reference.rsplit("-", 1)[-1]
+    Case.objects.filter(pk=case.pk).update(pseudonym=f"Returnee {number}")
+    client = sign_in(Client(), iom_caseworker)
+    client.cookies["django_language"] = "sv"
+    page = client.get(reverse("referrals:cases")).content.decode()
+    with translation.override("sv"):
+        swedish = str(Case.PSEUDONYM) % {"number": number}
+    assert swedish != f"Returnee {number}"
+    assert swedish in page
+    assert f"Returnee {number}" not in page
+    assert "Öström" not in page

@@ -581,6 +581,8 @@ def test_a_phone_number_is_saved_in_e164(coordinator_client):
     )
     assert response.status_code == 302
     assert case.people.get(relation="child").phone == "+46701234567"
+    page = coordinator_client.get(reverse("referrals:case", args=[case.uuid])).content.decode()
+    assert '<a href="tel:+46701234567">+46 70 123 45 67</a>' in page
 
 
 def test_anything_but_a_phone_number_is_refused(coordinator_client):

@@ -125,6 +125,18 @@ def test_the_office_records_a_contact(nigeria_office):
     assert (event.actor, event.summary) == (nigeria_office, "month 1")
 
 
+def test_the_timeline_says_which_month_in_the_readers_language(nigeria_office):
+    from tests.referrals.test_case_page import _timeline
+
+    case = make_arrived_case(arrived_on=dt.date(2026, 10, 1))
+    record(case, 1, nigeria_office, done_on=dt.date(2026, 11, 2))
+    english = _timeline(nigeria_office, case, "en")
+    assert "recorded a follow-up contact (month 1 after arrival)" in english
+    swedish = _timeline(nigeria_office, case, "sv")
+    assert "month 1" not in swedish
+    assert "månad 1 efter ankomst" in swedish
+
+
 @pytest.mark.parametrize(
     ("done_on", "message"),
     [(dt.date(2026, 9, 30), "before the arrival"), (dt.date(2099, 1, 1), "in the future")],
