@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ampcase.lib import dates
 from ampcase.lib.documents import DocumentField
@@ -294,7 +295,7 @@ class RateField(forms.CharField):
 class DisbursementForm(forms.Form):
     on = dates.DateField(label=_("Paid on"), latest=dates.today)
     reference = forms.CharField(
-        label=_("Reference"),
+        label=pgettext_lazy("payment", "Reference"),
         max_length=100,
         help_text=_("The receipt number of the cash book, or the bank transfer's reference."),
     )

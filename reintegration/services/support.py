@@ -400,7 +400,7 @@ def reject_payment(payment: Payment, *, by, reason: str) -> Payment:
 def cancel_payment(payment: Payment, *, by, reason: str) -> Payment:
     """Cancel a payment before it is disbursed, with the reason; its amount is free again."""
     if not reason.strip():
-        raise SupportError(_("Give the reason for the cancellation."))
+        raise SupportError(_("Give the reason for cancelling the payment."))
     locked = _step(payment, by, "cancel", "payment.cancelled", reason, reason=reason)
     _commit(locked.case, locked, -1)
     return locked

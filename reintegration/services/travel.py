@@ -477,7 +477,7 @@ def record_arrival(case: Case, *, by, at: datetime | None = None) -> TravelPlan:
 def cancel(case: Case, *, by, reason: str) -> TravelPlan:
     """Cancel a journey not yet made. The plan is kept; a new one can be started."""
     if not reason.strip():
-        raise TravelError(_("Give the reason for the cancellation."))
+        raise TravelError(_("Give the reason for cancelling the journey."))
     return _plan_step(case, by, "cancel", "travel.cancelled", reason, reason=reason)
 
 

@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from ampcase import audit
@@ -371,7 +371,7 @@ PAYMENT_STEPS = (
         "payment-approve",
         "approve",
         lambda payment, by, data: services.approve_payment(payment, by=by),
-        gettext_lazy("Approve"),
+        pgettext_lazy("payment", "Approve"),
         gettext_lazy("Approve the payment"),
         gettext_lazy(
             "The destination's IOM office may then pay it out. Any later change to it needs a "

@@ -682,7 +682,7 @@ def test_arrival_cannot_be_recorded_before_departure(approved, iom_caseworker):
 def test_cancelling_needs_a_reason(approved, iom_caseworker):
     make_travel_plan(approved)
     before = snapshot(approved)
-    with pytest.raises(services.TravelError, match="reason for the cancellation"):
+    with pytest.raises(services.TravelError, match="reason for cancelling the journey"):
         services.cancel(approved, by=iom_caseworker, reason=" ")
     assert snapshot(approved) == before
 
