@@ -311,11 +311,27 @@ class CaseFilterForm(forms.Form):
     )
     referred_from = dates.DateField(label=_("Referred from"), required=False)
     referred_to = dates.DateField(label=_("Referred until"), required=False)
+    # The column headers sort too; on a phone, where the list is cards without headers, this
+    # is the way to sort. A plain select: an unknown value falls back to the default order
+    # in the view instead of making the whole filter invalid.
+    sort = forms.CharField(label=_("Sort by"), required=False, widget=forms.Select)
 
-    def __init__(self, *args, destinations: Collection[str] = (), **kwargs):
+    def __init__(
+        self,
+        *args,
+        destinations: Collection[str] = (),
+        sorts: Collection[tuple[str, str]] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", _("All")), *CaseState.choices]
         self.fields["country"].choices = country_choices(_("All"), destinations)
+        self.fields["sort"].widget.choices = list(sorts)
+
+    def narrowing(self) -> bool:
+        """Whether a filter besides the search, or a sort, is in use (the page then shows them
+        open)."""
+        return any(self.data.get(name) for name in self.fields if name != "q")
 
 
 # Receipts and vouchers belong to a payment and are added there, not as loose documents.

@@ -142,6 +142,15 @@ COLUMNS = [
 ]
 
 
+def _sort_choices() -> list[tuple[str, str]]:
+    """The orders the "Sort by" select offers: the default, then each column both ways."""
+    choices = [("", _("Last activity, newest first"))]
+    for key, label in COLUMNS:
+        choices.append((key, _("%(column)s, ascending") % {"column": label}))
+        choices.append((f"-{key}", _("%(column)s, descending") % {"column": label}))
+    return choices
+
+
 def _columns(request: HttpRequest, sort: str) -> list[dict]:
     """The table's headers: each a link that sorts by it (the other way round if it is the
     current sort), keeping the filters and going back to the first page."""
@@ -164,7 +173,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     """The cases the user works on, searched, filtered, sorted and paginated in the
     database."""
     destinations = grants.destinations_for(request.user)
-    form = CaseFilterForm(request.GET or None, destinations=destinations)
+    form = CaseFilterForm(request.GET or None, destinations=destinations, sorts=_sort_choices())
     cases = (
         grants.cases_for(request.user)
         .select_related("region")

@@ -58,3 +58,13 @@ def test_coordinator_finds_a_case_by_name_and_sorts_the_list(page, live_server):
 
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # On a phone the list is cards without visible headers: the sort is in the filters.
+    page.get_by_role("link", name="Clear filters").click()
+    expect(page.get_by_label("Sort by", exact=True)).to_be_hidden()
+    page.get_by_text("More filters and sorting").click()
+    page.get_by_label("Sort by", exact=True).select_option(label="Destination, descending")
+    page.get_by_role("button", name="Filter").click()
+    assert _references(page) == [third.reference, wanted.reference, other.reference]
+    expect(page.get_by_label("Sort by", exact=True)).to_be_visible()
+    check_accessibility(page)

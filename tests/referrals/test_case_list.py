@@ -312,3 +312,27 @@ def test_a_hidden_name_shows_as_the_pseudonym_in_the_readers_language(iom_casewo
     assert swedish in page
     assert f"Returnee {number}" not in page
     assert "Öström" not in page
+
+
+def test_the_sort_select_offers_each_column_both_ways_and_shows_the_current_one(client):
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("referrals:cases"), {"sort": "-destination"}).content.decode()
+    select = page.split('name="sort"')[1].split("</select>")[0]
+    assert '<option value="-destination" selected>Destination, descending</option>' in select
+    assert '<option value="reference">Reference, ascending</option>' in select
+    assert select.count("<option") == 1 + 2 * 9
+
+
+@pytest.mark.parametrize(
+    ("params", "open_"),
+    [({}, False), ({"q": "jose"}, False), ({"state": "screening"}, True), ({"sort": "risk"}, True)],
+)
+def test_the_other_filters_are_open_only_when_one_is_in_use(client, params, open_):
+    page = client.get(reverse("referrals:cases"), params).content.decode()
+    assert ('<details class="more-filters" open>' in page) is open_
+
+
+def test_an_unknown_sort_keeps_the_other_filters(client):
+    wanted = make_case(CaseState.SCREENING)
+    make_case(CaseState.PREPARING)
+    assert _listed(client, state="screening", sort="nonsense") == [wanted.reference]
