@@ -24,6 +24,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -67,4 +68,7 @@ def complete_step_up(request: HttpRequest, device) -> None:
     # A new key for the session that may now act: one copied before the step-up is worthless.
     request.session.cycle_key()
     request.session[twofactor.VERIFIED_AT_KEY] = time.time()
+    # As a sign-in does (AXES_RESET_ON_SUCCESS): the user has shown who they are, so earlier
+    # wrong codes no longer count towards a lockout.
+    axes_reset(username=request.user.get_username())
     audit.record(request, "auth.stepped_up", request.user, twofactor.device_kind(device))

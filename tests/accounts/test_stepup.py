@@ -228,3 +228,14 @@ def test_step_up_page_sends_a_password_only_session_to_login(client, iom_approve
     response = client.get(STEP_UP_FOR_SENSITIVE)
     assert response["Location"].startswith(f"{LOGIN}?next=")
     assert "_auth_user_id" not in client.session
+
+
+def test_right_code_clears_the_wrong_ones_before_it(approver_client, device, iom_approver):
+    with minutes_after_login(6):
+        for _ in range(4):
+            TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
+            approver_client.post(STEP_UP_FOR_SENSITIVE, {"code": wrong_code(device)})
+        assert AccessAttempt.objects.get(username=iom_approver.username).failures_since_start == 4
+        TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
+        approver_client.post(STEP_UP_FOR_SENSITIVE, {"code": current_code(device)})
+    assert not AccessAttempt.objects.filter(username=iom_approver.username).exists()
