@@ -27,7 +27,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from django.http import HttpResponse
 from django.utils import formats
@@ -115,13 +115,23 @@ class Table:
         object.__setattr__(self, "headers", headers)
         object.__setattr__(self, "rows", rows)
 
-    def text_rows(self) -> list[list[str]]:
-        """Each cell as the page shows it (`cell_text`), for a template."""
-        return [[cell_text(cell) for cell in row] for row in self.rows]
+    def display_rows(self) -> list[list["DisplayCell"]]:
+        """Each cell as the page shows it, for a template: its text (`cell_text`) and whether
+        it is a number (set right, to be compared down a column) or suppressed."""
+        return [
+            [DisplayCell(cell_text(cell), is_number(cell), cell is SUPPRESSED) for cell in row]
+            for row in self.rows
+        ]
 
     def filename(self, extension: str) -> str:
         """A download name from the title in the reader's language: "ärenden-per-region.csv"."""
         return f"{slugify(str(self.title), allow_unicode=True) or 'table'}.{extension}"
+
+
+class DisplayCell(NamedTuple):
+    text: str
+    number: bool
+    suppressed: bool
 
 
 def cell_text(cell: Cell) -> str:

@@ -201,3 +201,11 @@ def test_a_download_name_given_by_the_caller_is_made_safe():
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert load_workbook(io.BytesIO(response.content)).active["B2"].value == 1
+
+
+def test_display_rows_tell_numbers_and_suppressed_cells_apart():
+    table = Table("T", ["Region", "Cases"], [("Skåne", 1234), ("Gotland", SUPPRESSED)])
+    with translation.override("en"):
+        rows = table.display_rows()
+    assert [tuple(cell) for cell in rows[0]] == [("Skåne", False, False), ("1,234", True, False)]
+    assert tuple(rows[1][1]) == ("fewer than 11", False, True)
