@@ -19,7 +19,7 @@ This module imports no app, so every app may use it.
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext
@@ -122,7 +122,6 @@ class BarChart:
     x: int = MARGIN
     bar_height: int = BAR_HEIGHT
     font_size: int = FONT_SIZE
-    kind: str = field(default="bars")
 
 
 def bar_chart(
@@ -228,7 +227,6 @@ class LineChart:
     plot_height: int = PLOT_BOTTOM - PLOT_TOP
     font_size: int = SMALL_FONT_SIZE
     marker_radius: int = MARKER_RADIUS
-    kind: str = field(default="line")
 
 
 def nice_scale(largest: Number, *, whole: bool) -> tuple[Number, Number]:
