@@ -216,3 +216,10 @@ def test_every_month_written_fits_inside_the_drawing_without_touching_the_next()
     shown = [point.x for point in chart.points if point.show_label]
     assert shown[0] - half >= 0 and shown[-1] + half <= chart.width
     assert all(b - a >= 2 * half for a, b in zip(shown, shown[1:], strict=False))
+
+
+def test_a_few_months_have_their_values_written_above_their_markers():
+    chart = line_chart(months(14, SUPPRESSED, 31), chart_id="months")
+    assert [point.show_value for point in chart.points] == [True, False, True]
+    svg = svg_of(render_to_string("includes/chart_line.html", {"chart": chart}))
+    assert re.findall(r'<text class="value"[^>]*>([^<]*)</text>', svg) == ["14", "31"]
