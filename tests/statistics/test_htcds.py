@@ -359,3 +359,25 @@ def test_the_first_broken_record_is_named_among_several(iom_caseworker, monkeypa
     with pytest.raises(htcds.ExportError) as raised:
         htcds.export(iom_caseworker)
     assert str(raised.value).startswith(f"Case {cases[1].reference}: HTCDS field ")
+
+
+def test_the_demo_data_exports_and_validates(settings, tmp_path):
+    """`make run`'s demo: every case IOM Finland sees with consent to statistics is exported
+    and fits the schema; the demo returnee who did not consent is left out."""
+    from ampcase.accounts.models import User
+
+    settings.DOCUMENT_ROOT = tmp_path
+    call_command("seed_demo", "--force")
+    iom = User.objects.get(username="iom.caseworker")
+    document, response = _download(iom)
+    seen = htcds.consenting_cases(iom)
+    assert len(document["records"]) == seen.count() >= 7
+    assert not seen.filter(people__given_name="Elena").exists()
+    closed = [r for r in document["records"] if r.get("cas_ReasonForCaseClosure")]
+    assert {r["cas_ReasonForCaseClosure"] for r in closed} == {
+        "Reintegration completed",
+        "Never travelled",
+    }
+    text = response.content.decode()
+    for person in Person.objects.all():
+        assert person.given_name not in text and person.family_name not in text
