@@ -67,7 +67,6 @@ def build_schema(fields: list[str], required: list[str]) -> dict:
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://ampcase.example/schemas/htcds-2.0-export.schema.json",
         "title": "ÅMP Case: pseudonymised case records in HTCDS 2.0",
         "description": (
             "One record a consenting returnee, in the fields of IOM's Human Trafficking Case "

@@ -1,6 +1,6 @@
 """Write the JSON Schema of the HTCDS export (see `ampcase/statistics/schema.py`)."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from ampcase.statistics import htcds, schema
 
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         text = schema.schema_text(htcds.derived_schema())
         if check:
             if schema.SCHEMA_FILE.read_text(encoding="utf-8") != text:
-                raise SystemExit("The committed HTCDS schema is out of date: run htcds_schema.")
+                raise CommandError("The committed HTCDS schema is out of date: run htcds_schema.")
             return
         schema.SCHEMA_FILE.write_text(text, encoding="utf-8")
         self.stdout.write(f"Wrote {schema.SCHEMA_FILE.name}")
