@@ -78,6 +78,18 @@ def test_the_committed_schema_is_what_the_command_derives():
     call_command("htcds_schema", "--check")
 
 
+def test_the_command_writes_the_schema_and_check_finds_a_stale_one(tmp_path, monkeypatch):
+    from django.core.management import CommandError
+
+    target = tmp_path / "schema.json"
+    monkeypatch.setattr(schema, "SCHEMA_FILE", target)
+    call_command("htcds_schema")
+    assert json.loads(target.read_text(encoding="utf-8")) == htcds.derived_schema()
+    target.write_text(target.read_text(encoding="utf-8").replace("Closed", "Shut"))
+    with pytest.raises(CommandError, match="out of date"):
+        call_command("htcds_schema", "--check")
+
+
 def test_the_schema_attributes_iom_and_takes_picklists_from_the_field_list():
     derived = htcds.derived_schema()
     assert schema.ATTRIBUTION in derived["description"]
