@@ -106,7 +106,7 @@ class ExportError(Exception):
 
 def consenting_cases(user) -> QuerySet[Case]:
     """The cases `user` sees whose returnee consents to statistics now, with everything a
-    record needs in three queries whatever their number."""
+    record needs in two queries whatever their number (the cases, then their returnees)."""
     latest = (
         Consent.objects.filter(case=OuterRef("pk"), purpose=ConsentPurpose.STATISTICS)
         .order_by("-recorded_at", "-id")
