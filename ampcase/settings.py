@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "referrals",
     "risk",
     "reintegration",
+    # Reporting across the apps: it reads them, and none of them reads it.
+    "ampcase.statistics.apps.StatisticsConfig",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("risk.urls")),
     path("", include("reintegration.urls")),
+    path("", include("ampcase.statistics.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -24,10 +24,23 @@ class Spec:
     """One demo case: the state it is walked to, who the returnee is, and, for a case whose
     story lies in the past, how many months ago it arrived (and how it ended)."""
 
-    def __init__(self, state, given, family, born, country, child=None, months_ago=0, outcome=""):
+    def __init__(
+        self,
+        state,
+        given,
+        family,
+        born,
+        country,
+        child=None,
+        months_ago=0,
+        outcome="",
+        statistics=True,
+    ):
         self.state, self.given, self.family, self.born = state, given, family, born
         self.country, self.child = country, child
         self.months_ago, self.outcome = months_ago, outcome
+        # Consent to the use of the data for statistics and research (the HTCDS export).
+        self.statistics = statistics
 
 
 # One case in every state, and a few more lives after arrival.
@@ -36,7 +49,8 @@ CASES = [
     Spec(S.SCREENING, "Blessing", "Okoro", dt.date(2001, 7, 2), "NG"),
     Spec(S.INELIGIBLE, "Maria", "Ionescu", dt.date(1990, 11, 23), "RO"),
     Spec(S.PREPARING, "Joy", "Eze", dt.date(1996, 1, 30), "NG"),
-    Spec(S.SUBMITTED, "Elena", "Dumitru", dt.date(1993, 5, 9), "RO"),
+    # Did not consent to statistics: left out of the HTCDS export.
+    Spec(S.SUBMITTED, "Elena", "Dumitru", dt.date(1993, 5, 9), "RO", statistics=False),
     Spec(S.APPROVED, "Grace", "Adeyemi", dt.date(1999, 9, 17), "NG", child="Daniel"),
     Spec(S.REJECTED, "Ana", "Stan", dt.date(1988, 2, 4), "RO"),
     Spec(S.IN_TRANSIT, "Faith", "Nwosu", dt.date(1997, 12, 1), "NG"),
@@ -112,7 +126,10 @@ def refer(spec: Spec, *, referrer, coordinator, social_worker) -> Case:
     )
     if spec.state == S.INELIGIBLE:
         return case
-    for purpose in (ConsentPurpose.IOM_FINLAND, ConsentPurpose.IOM_DESTINATION):
+    purposes = [ConsentPurpose.IOM_FINLAND, ConsentPurpose.IOM_DESTINATION]
+    if spec.statistics:
+        purposes.append(ConsentPurpose.STATISTICS)
+    for purpose in purposes:
         services.record_consent(
             case,
             by=coordinator,

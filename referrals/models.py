@@ -424,6 +424,8 @@ class ConsentPurpose(models.TextChoices):
     IOM_FINLAND = "iom_finland", _("Share with IOM Finland")
     IOM_DESTINATION = "iom_destination", _("Share with the IOM office in the destination country")
     SWEDISH_AUTHORITIES = "swedish_authorities", _("Share between Swedish authorities")
+    # Read by the statistics app: only these returnees' cases go into the HTCDS export.
+    STATISTICS = "statistics", _("Use of the data for statistics and research")
 
 
 class Consent(models.Model):

@@ -181,3 +181,28 @@ def test_only_iom_caseworker_can_approve(people, cases, persona):
     else:
         assert response.status_code == _expected(persona, "submitted", "approve")
         assert case.state == CaseState.SUBMITTED
+
+
+# The statistics app's downloads: IOM Finland's alone (a role, not a case, decides).
+STATISTICS_PAGES = {"htcds-export": {"iom_caseworker", "iom_approver"}}
+
+
+def test_matrix_covers_every_statistics_url():
+    _prefix, resolver = get_resolver().namespace_dict["statistics"]
+    names = {name for name in resolver.reverse_dict if isinstance(name, str)}
+    assert names == set(STATISTICS_PAGES)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_statistics_pages(people, persona):
+    client = sign_in(Client(), people[persona])
+    for name, allowed in STATISTICS_PAGES.items():
+        expected = 200 if persona in allowed else 403
+        assert client.get(reverse(f"statistics:{name}")).status_code == expected, (persona, name)
+
+
+@pytest.mark.parametrize("name", sorted(STATISTICS_PAGES))
+def test_anonymous_is_sent_to_login_from_statistics(client, name):
+    response = client.get(reverse(f"statistics:{name}"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
