@@ -46,6 +46,10 @@ def pytest_configure(config):
     # (tested with an override, and by `check --deploy` on the real settings). Set here, not
     # in a fixture: the live server builds its middleware once, when it starts.
     settings.SECURE_SSL_REDIRECT = False
+    # Every test client builds the middleware anew, and WhiteNoise then reads every static
+    # file's headers (about 800 files: two thirds of the time of a test that makes a client).
+    # Looked up at each request instead, as under `make run`; production builds it once.
+    settings.WHITENOISE_AUTOREFRESH = True
 
 
 class ManifestStaticFilesWithoutCompression(CompressedManifestStaticFilesStorage):

@@ -124,12 +124,33 @@ def pytest_runtest_call(item):
     return result
 
 
+def _settled(page, run):
+    """`run()` (scripts evaluated in the page) on a page that has finished loading. A click
+    that navigates returns before the next page is there: evaluated in between, a script meets
+    a document being replaced. Wait for the load and run once more."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    page.wait_for_load_state()
+    try:
+        return run()
+    except PlaywrightError as error:
+        replaced = ("context was destroyed", "of null", "axe is not defined")
+        if not any(sign in str(error) for sign in replaced):
+            raise
+        page.wait_for_load_state()
+        return run()
+
+
 def run_axe(page) -> None:
     """Run axe-core on the page as it is now; fail on any WCAG 2.1 A/AA violation."""
-    page.evaluate(AXE.read_text())
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-    )
+
+    def axe():
+        page.evaluate(AXE.read_text())
+        return page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+        )
+
+    result = _settled(page, axe)
     AXE_REPORT["violations"] += len(result["violations"])
     problems = [
         f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
@@ -150,7 +171,7 @@ def check_accessibility(page) -> None:
     run_axe(page)
     page.set_viewport_size(PHONE)
     run_axe(page)
-    measured = page.evaluate(MEASURE_WIDTH)
+    measured = _settled(page, lambda: page.evaluate(MEASURE_WIDTH))
     if measured["width"] > measured["limit"]:
         AXE_REPORT["too_wide"] += 1
         TOO_WIDE.append(

@@ -60,6 +60,7 @@ def test_social_worker_completes_the_risk_table_and_assesses_the_child(english, 
     check_accessibility(page)
 
     page.get_by_role("link", name="Complete and sign").click()
+    expect(page.get_by_role("button", name="Complete and sign")).to_be_visible()
     check_accessibility(page)
     page.get_by_role("button", name="Complete and sign").click()
     expect_path(page, reverse("risk:table", args=[case.uuid]))
