@@ -115,9 +115,7 @@ class JourneyMomentForm(forms.Form):
         super().__init__(data)
         self.plan = plan
         self.departing = departing
-        first, last = plan.first_and_last_flight()
-        flight = first if departing else last
-        code = "" if flight is None else flight.from_airport if departing else flight.to_airport
+        _flight, code = travel_services.journey_end(plan, departing)
         airport = airports.get(code)
         self.zone = airport.zone if airport else timezone.get_current_timezone()
         planned = (

@@ -369,6 +369,16 @@ def local_text(moment: datetime, code: str) -> str:
     return f"{local:%Y-%m-%d %H:%M} {code}"
 
 
+def journey_end(plan: TravelPlan, departing: bool) -> tuple[FlightSegment | None, str]:
+    """The flight a departure (`departing`) or an arrival is recorded at, and its airport:
+    the first flight's departure airport, or the last flight's arrival airport (None and ""
+    for a plan without flights)."""
+    first, last = plan.first_and_last_flight()
+    if departing:
+        return first, first.from_airport if first else ""
+    return last, last.to_airport if last else ""
+
+
 def planned_departure(plan: TravelPlan) -> datetime | None:
     first, _last = plan.first_and_last_flight()
     return first.departs() if first else None
@@ -398,9 +408,8 @@ def arrival_problem(plan: TravelPlan, at: datetime) -> str | None:
     departure (which itself lies at most a day before the first flight)."""
     if at > timezone.now():
         return _("The arrival cannot be in the future.")
-    first, _last = plan.first_and_last_flight()
     if plan.departed_at is not None and at < plan.departed_at:
-        where = first.from_airport if first else ""
+        _flight, where = journey_end(plan, departing=True)
         return _("The arrival cannot be before the departure (%(departed)s).") % {
             "departed": local_text(plan.departed_at, where)
         }
@@ -415,7 +424,6 @@ def _moment_step(
     arrival. The timeline says when, in local time at the airport."""
     locked = _locked_case(case, by, allowed=None, fits=fits)
     plan = _locked_plan(locked)
-    first, last = plan.first_and_last_flight()
     departing = name == "depart"
     planned = planned_departure(plan) if departing else planned_arrival(plan)
     moment = at or planned or timezone.now()
@@ -426,8 +434,7 @@ def _moment_step(
         if problem:
             raise TravelError(problem)
 
-    flight = first if departing else last
-    airport = "" if flight is None else flight.from_airport if departing else flight.to_airport
+    flight, airport = journey_end(plan, departing)
     note = f"{flight.flight_number} {local_text(moment, airport)}" if flight else ""
     case_services.run_transition(
         plan,

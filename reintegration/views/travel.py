@@ -236,13 +236,12 @@ def _moments(plan: TravelPlan | None) -> dict:
     """When the returnee left and arrived, as the clocks at the airports showed it."""
     if plan is None:
         return {}
-    first, last = plan.first_and_last_flight()
     moments = {}
     if plan.departed_at is not None:
-        where = first.from_airport if first else ""
+        _flight, where = services.journey_end(plan, departing=True)
         moments["departed"] = services.local_text(plan.departed_at, where)
     if plan.arrived_at is not None:
-        where = last.to_airport if last else ""
+        _flight, where = services.journey_end(plan, departing=False)
         moments["arrived"] = services.local_text(plan.arrived_at, where)
     return moments
 
