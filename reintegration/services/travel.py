@@ -18,7 +18,7 @@ from referrals import services as case_services
 from referrals.models import JOURNEY_OPEN_STATES, Case, Person
 
 from .. import airports, permissions
-from ..models import ENDED_STATES, LIVE_STATES, FlightSegment, TravelDocument, TravelPlan
+from ..models import LIVE_STATES, FlightSegment, TravelDocument, TravelPlan
 from . import followup, support
 
 
@@ -116,9 +116,9 @@ def start_plan(case: Case, *, by, copy_from: TravelPlan | None = None, **fields)
     case = _locked_case(case, by)
     if TravelPlan.objects.filter(case=case, state__in=LIVE_STATES).exists():
         raise TravelError(_("This case already has a travel plan."))
-    if copy_from is not None and (
-        copy_from.case_id != case.pk or copy_from.state not in ENDED_STATES
-    ):
+    # Every plan that is not live has ended, and a live plan was refused just above: only
+    # the case is left to check.
+    if copy_from is not None and copy_from.case_id != case.pk:
         raise TravelError(_("A new plan can only start from an ended plan of this case."))
     plan = TravelPlan.objects.create(case=case, created_by=by, **fields)
     if copy_from is None:
