@@ -239,6 +239,19 @@ def test_a_new_plan_cannot_start_from_an_unknown_plan(after_incident, iom_casewo
     assert response.status_code == 404
 
 
+def test_a_new_plan_cannot_start_from_another_cases_ended_plan(after_incident, iom_caseworker):
+    other = _approved_case()
+    ended = TravelPlan.objects.get(case=after_incident)
+    url = reverse("reintegration:travel-start", args=[other.uuid]) + f"?from={ended.uuid}"
+    client = _english(iom_caseworker)
+    assert client.get(url).status_code == 404
+    response = client.post(
+        url, {"escort": "", "reception": "IOM Lagos", "onward_transport": "", "notes": ""}
+    )
+    assert response.status_code == 404
+    assert not TravelPlan.objects.filter(case=other).exists()
+
+
 # Item 17: the booking page books only a ready plan, and shows what is booked.
 
 
