@@ -9,8 +9,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_fsm import TransitionNotAllowed, can_proceed
 
+from ampcase.lib import fsm
 from referrals.models import CaseState, Person
-from reintegration.models import FlightSegment, TravelDocument, TravelPlan, TravelState
+from reintegration.models import (
+    ENDED_STATES,
+    LIVE_STATES,
+    FlightSegment,
+    TravelDocument,
+    TravelPlan,
+    TravelState,
+)
 from tests.factories import make_case, make_travel_plan
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +148,16 @@ def test_an_incident_keeps_what_happened_and_the_time(case):
 )
 def test_only_cancelled_and_incident_plans_are_not_live(case, state, live):
     assert plan_in(case, state).is_live is live
+
+
+def test_the_hand_written_state_lists_agree_with_the_graph():
+    """LIVE_STATES and ENDED_STATES are written out (the table's constraints need them before
+    the class exists): the ended states are what cancelling and an incident lead to, nothing
+    leaves them, and every other state is live. start_plan relies on the two covering all."""
+    ended = fsm.targets(TravelPlan.cancel) | fsm.targets(TravelPlan.report_incident)
+    assert set(ENDED_STATES) == ended
+    assert not any(GRAPH[state] for state in ENDED_STATES)
+    assert set(LIVE_STATES) == set(TravelState.values) - ended
 
 
 def test_state_cannot_be_set_by_hand(case):
