@@ -238,7 +238,6 @@ def nice_scale(largest: Number, *, whole: bool) -> tuple[Number, Number]:
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     if whole:
         step = max(int(step), 1)
-        return step * math.ceil(Decimal(largest) / step), step
     return step * math.ceil(Decimal(largest) / step), step
 
 
