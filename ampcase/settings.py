@@ -88,8 +88,6 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # Before anything reads the body (the CSRF check reads the form), after the language.
-    "ampcase.lib.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -102,6 +100,9 @@ MIDDLEWARE = [
     "ampcase.lib.middleware.OwnNotFoundPageMiddleware",
     "csp.middleware.CSPMiddleware",
     "ampcase.lib.middleware.NoStoreMiddleware",
+    # Refuses before any view or `process_view` (the CSRF check reads the form) reads the body;
+    # after the middleware that add the security headers, so that its 413 page carries them too.
+    "ampcase.lib.middleware.RequestSizeLimitMiddleware",
     # Last, so that it sees the lockout flag the authentication backend sets.
     "axes.middleware.AxesMiddleware",
 ]

@@ -92,3 +92,14 @@ def test_a_views_404_is_the_apps_own_page_with_debug_on(coordinator_client, sett
     assert response.status_code == 404
     assert "<h1>Page not found</h1>" in response.content.decode()
     assert "Raised by" not in response.content.decode()
+
+
+def test_the_debug_404_middleware_is_left_out_of_the_chain_without_debug(settings):
+    # Production pays nothing for it: Django drops a middleware that raises MiddlewareNotUsed.
+    from django.core.exceptions import MiddlewareNotUsed
+
+    from ampcase.lib.middleware import OwnNotFoundPageMiddleware
+
+    settings.DEBUG = False
+    with pytest.raises(MiddlewareNotUsed):
+        OwnNotFoundPageMiddleware(lambda request: None)

@@ -24,7 +24,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext
 
-from ampcase.lib.tables import SMALLEST_SHOWN, SUPPRESSED, Cell, Number, Table, cell_text, is_number
+from ampcase.lib import suppression
+from ampcase.lib.tables import SUPPRESSED, Cell, Number, Table, cell_text, is_number
 
 WIDTH = 400
 FONT_SIZE = 14
@@ -82,7 +83,7 @@ def _describe(kind: str, labels: list[str], values: list[Number | None]) -> str:
     if any(value is None for value in values):
         parts.append(
             gettext("Hatched: fewer than %(count)d, not drawn as a value.")
-            % {"count": SMALLEST_SHOWN}
+            % {"count": suppression.K}
         )
     return " ".join(parts)
 
@@ -238,7 +239,6 @@ def nice_scale(largest: Number, *, whole: bool) -> tuple[Number, Number]:
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     if whole:
         step = max(int(step), 1)
-        return step * math.ceil(Decimal(largest) / step), step
     return step * math.ceil(Decimal(largest) / step), step
 
 

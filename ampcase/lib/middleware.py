@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import MiddlewareNotUsed
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import get_resolver
@@ -25,15 +26,18 @@ class OwnNotFoundPageMiddleware:
 
     Django's debug 404 lists every URL pattern of the site, which is not what anyone trying
     the app should see, and it hides how the real page looks. Without DEBUG, Django already
-    renders `handler404`; this middleware then does nothing.
+    renders `handler404`; this middleware is then left out of the chain.
     """
 
     def __init__(self, get_response):
+        # Without DEBUG, Django leaves it out of the chain: nothing to do on any request.
+        if not settings.DEBUG:
+            raise MiddlewareNotUsed
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if settings.DEBUG and response.status_code == 404:
+        if response.status_code == 404:
             # The project's own handler404, as Django calls it without DEBUG.
             return get_resolver().resolve_error_handler(404)(request, Http404())
         return response

@@ -39,10 +39,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from ampcase.lib import suppression
 from ampcase.lib.http import attachment_disposition
-
-# The smallest count shown: fewer cases than this are suppressed (IOM's CTDC uses k = 11).
-SMALLEST_SHOWN = 11
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -60,7 +58,7 @@ class Suppressed:
         return cls._instance
 
     def __str__(self) -> str:
-        return gettext("fewer than %(count)d") % {"count": SMALLEST_SHOWN}
+        return gettext("fewer than %(count)d") % {"count": suppression.K}
 
     def __repr__(self) -> str:
         return "SUPPRESSED"

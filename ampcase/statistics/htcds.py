@@ -27,6 +27,7 @@ from jsonschema import Draft202012Validator
 
 from referrals.grants import cases_for
 from referrals.models import (
+    FINAL_STATES,
     Case,
     CaseOutcome,
     CaseState,
@@ -72,11 +73,9 @@ TRAFFICKING_STATUS = {
     # "In prostitution" says nothing of trafficking either way: the field is left out.
 }
 
-CLOSED_STATES = {CaseState.CLOSED, CaseState.WITHDRAWN, CaseState.INELIGIBLE, CaseState.REJECTED}
-
 
 def case_status(state: str) -> str:
-    if state in CLOSED_STATES:
+    if state in FINAL_STATES:
         return "Closed"
     if state == CaseState.REINTEGRATION:
         return "FollowUp"  # the six months of follow-up after arrival

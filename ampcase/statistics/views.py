@@ -15,10 +15,15 @@ from . import htcds
 EXPORTERS = frozenset({Role.IOM_CASEWORKER, Role.IOM_APPROVER})
 
 
+def may_export(user) -> bool:
+    """Whether `user` may download the HTCDS file (and the home page offers it)."""
+    return bool(EXPORTERS & user.roles)
+
+
 def htcds_export(request: HttpRequest) -> HttpResponse:
     """IOM Finland's HTCDS 2.0 file of the consenting returnees' cases it sees, validated
     against the schema before it is offered."""
-    if not EXPORTERS & request.user.roles:
+    if not may_export(request.user):
         raise PermissionDenied
     try:
         document, count = htcds.export(request.user)

@@ -77,6 +77,14 @@ def test_all_suppressed_draws_no_bar_and_says_so():
     assert "fewer than 11" in chart.desc
 
 
+def test_the_description_names_the_threshold_suppression_applies(monkeypatch):
+    from ampcase.lib import suppression
+
+    monkeypatch.setattr(suppression, "K", 5)
+    chart = bar_chart(regions(SUPPRESSED), chart_id="regions")
+    assert "fewer than 5, not drawn" in chart.desc
+
+
 def test_all_zero_draws_no_bar_and_divides_by_nothing():
     chart = bar_chart(regions(0, 0), chart_id="regions")
     assert [bar.length for bar in chart.bars] == [0, 0]

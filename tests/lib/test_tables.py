@@ -144,6 +144,15 @@ def test_the_suppressed_marker_reads_fewer_than_11_in_english():
     assert (cell.value, cell.data_type) == ("fewer than 11", "s")
 
 
+def test_the_suppressed_marker_names_the_threshold_suppression_applies(monkeypatch):
+    # One threshold: the words say the K below which ampcase.lib.suppression hides a count.
+    from ampcase.lib import suppression
+
+    monkeypatch.setattr(suppression, "K", 5)
+    with translation.override("en"):
+        assert cell_text(SUPPRESSED) == "fewer than 5"
+
+
 # Needs the Swedish translation of "fewer than %(count)d" (in /work/i11/sv-export.po).
 def test_the_suppressed_marker_reads_farre_an_11_in_swedish():
     table = table_of(SUPPRESSED)

@@ -73,3 +73,18 @@ def test_an_ordinary_upload_still_works(coordinator_client, case):
     )
     assert response.status_code == 302
     assert Document.objects.filter(case=case).count() == 1
+
+
+def test_the_refusal_carries_the_security_headers_of_every_page(coordinator_client, case):
+    url = reverse("referrals:document-upload", args=[case.uuid])
+    response = coordinator_client.generic(
+        "POST",
+        url,
+        _upload_body(),
+        content_type=MULTIPART_CONTENT,
+        CONTENT_LENGTH=str(settings.MAX_UPLOAD_REQUEST_BYTES + 1),
+    )
+    assert response.status_code == 413
+    assert response["Cache-Control"] == "no-store"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in response

@@ -279,6 +279,15 @@ def test_iom_finland_home_page_links_the_export(iom_caseworker, stockholm_coordi
     assert URL not in sign_in(Client(), stockholm_coordinator).get(reverse("home")).content.decode()
 
 
+def test_the_home_page_offers_the_export_to_whoever_may_export(stockholm_coordinator, monkeypatch):
+    # One list of exporters: the home page asks the view's rule rather than naming roles again.
+    from ampcase.accounts.roles import Role
+    from ampcase.statistics import views
+
+    monkeypatch.setattr(views, "EXPORTERS", frozenset({Role.REGION_COORDINATOR}))
+    assert URL in sign_in(Client(), stockholm_coordinator).get(reverse("home")).content.decode()
+
+
 # Cost.
 
 
