@@ -13,6 +13,7 @@ from ampcase.accounts.roles import Role
 
 def home(request: HttpRequest) -> HttpResponse:
     # The project's home page gathers the apps' work queues; the apps know nothing of it.
+    from ampcase.statistics.views import EXPORTERS
     from referrals.queues import state_counts
     from referrals.registry import queues_for
 
@@ -22,6 +23,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "needs_app": twofactor.totp_device(request.user) is None,
         "queues": queues_for(request.user),
         "state_counts": state_counts(request.user),
+        # The roles the export itself admits, not a list of them again.
+        "can_export_htcds": bool(EXPORTERS & request.user.roles),
     }
     return render(request, "home.html", context)
 
