@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ampcase.lib import fsm
+
 from .models import Case, CaseState
 
 S = CaseState
@@ -104,7 +106,11 @@ class Step:
     on: date | None = None
 
 
-DECIDED = frozenset({S.APPROVED, S.IN_TRANSIT, S.REINTEGRATION, S.CLOSED, S.REJECTED})
+# Asked of the state machine, not listed again: the states before the coordinator's
+# screening has an answer, and those before IOM Finland's decision (a withdrawal and a "not
+# eligible" end the list before the latter is asked).
+NOT_YET_ASSESSED = fsm.sources(Case.start_screening) | fsm.sources(Case.mark_eligible)
+NOT_YET_DECIDED = fsm.upstream(Case.approve)
 
 
 def steps(case: Case) -> list[Step]:
@@ -117,12 +123,12 @@ def steps(case: Case) -> list[Step]:
         if sent_on:
             result.append(Step(_("Application sent to IOM Finland"), True, sent_on))
         return [*result, Step(WITHDRAWN.words, True, case.withdrawn_on)]
-    result.append(Step(_("Assessed by the coordinator"), state not in {S.REFERRED, S.SCREENING}))
+    result.append(Step(_("Assessed by the coordinator"), state not in NOT_YET_ASSESSED))
     if state == S.INELIGIBLE:
         return [*result, Step(NOT_ELIGIBLE.words, True)]
     # An application sent back for changes is being prepared again: not sent for now.
     sent = sent_on is not None and state != S.PREPARING
     result.append(Step(_("Application sent to IOM Finland"), sent, sent_on if sent else None))
-    if state in DECIDED:
+    if state not in NOT_YET_DECIDED:
         return [*result, Step(STAGES[state].words, True)]
     return [*result, Step(_("Decided"), False)]

@@ -71,10 +71,18 @@ def submission_checks() -> list[tuple[str, SubmissionCheck]]:
     return [(entry.label, entry.check) for entry in _SUBMISSION_CHECKS]
 
 
-def submission_task_links() -> list[tuple[TaskLink | None, str]]:
-    """(the page where it is met, what to do there) of each condition of
-    `submission_checks()`, in the same order."""
-    return [(entry.link, entry.action or entry.label) for entry in _SUBMISSION_CHECKS]
+def submission_tasks(case: Case) -> list[tuple[str, list[str], str, str]]:
+    """(label, what is still missing, the page where it is met or "", what to do there) of
+    every condition of submission for `case`, in the order they were added."""
+    return [
+        (
+            entry.label,
+            entry.check(case),
+            entry.link(case) if entry.link is not None else "",
+            entry.action or entry.label,
+        )
+        for entry in _SUBMISSION_CHECKS
+    ]
 
 
 # Links on the case page. A link takes (case, user) and returns (url, label), or None when

@@ -99,12 +99,7 @@ def submission_tasks(case: Case) -> list[tuple[str, list[str], str, str]]:
     """(task, what is still missing, where it is done, what to do there) for every condition
     of submission, the other apps' too: the case page's task list. A task with nothing
     missing is done."""
-    return [
-        (label, check(case), link(case) if link is not None else "", action)
-        for (label, check), (link, action) in zip(
-            registry.submission_checks(), registry.submission_task_links(), strict=True
-        )
-    ]
+    return registry.submission_tasks(case)
 
 
 def submission_problems(case: Case) -> list[str]:

@@ -80,24 +80,30 @@ def region_name(code: str) -> str:
 OLD_TRANSFER = re.compile(r"^(?P<from>.+?) -> (?P<to>.+)$")
 
 
-def transfer_detail(params: dict, note: str) -> tuple[str, str]:
-    """From which region to which, and the reason (entries before reasons: "A -> B")."""
+def _transfer(params: dict, note: str) -> tuple[str, str, str] | None:
+    """(from which region, to which, the reason) of a transfer's entry (entries before
+    reasons: "A -> B"); None if the entry says neither."""
     if "from" in params:
-        origin, target, reason = region_name(params["from"]), region_name(params["to"]), note
-    elif match := OLD_TRANSFER.match(note):
-        origin, target, reason = match["from"], match["to"], ""
-    else:
+        return region_name(params["from"]), region_name(params["to"]), note
+    if match := OLD_TRANSFER.match(note):
+        return match["from"], match["to"], ""
+    return None
+
+
+def transfer_detail(params: dict, note: str) -> tuple[str, str]:
+    """From which region to which, and the reason."""
+    if (found := _transfer(params, note)) is None:
         return "", note
+    origin, target, reason = found
     return _("from %(origin)s to %(target)s") % {"origin": origin, "target": target}, reason
 
 
 def transfer_origin(params: dict, note: str) -> tuple[str, str]:
     """The region a transfer came from, and its reason."""
-    if "from" in params:
-        return region_name(params["from"]), note
-    if match := OLD_TRANSFER.match(note):
-        return match["from"], ""
-    return "", note
+    if (found := _transfer(params, note)) is None:
+        return "", note
+    origin, _target, reason = found
+    return origin, reason
 
 
 def consultation_detail(params: dict, note: str) -> tuple[str, str]:

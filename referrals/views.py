@@ -451,9 +451,8 @@ def _actions(case: Case, user) -> list[tuple[str, str, str]]:
     items += [(link, label, "link") for link, label in step_actions(case, [WITHDRAW], user)]
     if permissions.can_record_consent(case, user):
         items.append((url("consent"), _("Record consent or its withdrawal"), "link"))
-    items += [(link, label, "link") for link, label in step_actions(case, DECISIONS, user)]
-    items += [(link, label, "link") for link, label in step_actions(case, ENDINGS, user)]
-    items += [(link, label, "link") for link, label in step_actions(case, [RECONSIDER], user)]
+    steps = (*DECISIONS, *ENDINGS, RECONSIDER)
+    items += [(link, label, "link") for link, label in step_actions(case, steps, user)]
     return items
 
 

@@ -223,6 +223,21 @@ def test_transferred_case_tells_the_new_region_where_it_came_from_and_why(
     )
 
 
+def test_a_transfer_logged_before_reasons_still_says_where_the_case_came_from(
+    stockholm_coordinator, syd_coordinator
+):
+    # Entries written before transfers had parameters and a reason: "Stockholm -> Syd".
+    case = make_case(CaseState.SCREENING, region_code="syd")
+    CaseEvent.objects.create(
+        case=case, action="case.transferred", actor=stockholm_coordinator, note="Stockholm -> Syd"
+    )
+    page = _page(syd_coordinator, "referrals:case", case)
+    summary = page.split('<dl class="summary">')[1].split("</dl>")[0]
+    assert "Transferred from" in summary and "Stockholm on " in summary
+    assert "Stockholm -&gt; Syd" not in page
+    assert "transferred the case (from Stockholm to Syd)" in page.split('id="timeline-title"')[1]
+
+
 def test_transfer_without_a_reason_is_refused(stockholm_coordinator):
     case = make_case(CaseState.SCREENING)
     response = _client(stockholm_coordinator).post(

@@ -129,3 +129,30 @@ def test_reading_the_status_page_is_audited(client, referrer):
     _status_page(client, case)
     event = AuditEvent.objects.get(action="referral.status_viewed")
     assert (event.actor, event.object_id) == (referrer, str(case.pk))
+
+
+@pytest.mark.parametrize(
+    ("state", "done"),
+    [
+        # Received, assessed, sent, decided: which are done, for every state the case may be in.
+        (CaseState.REFERRED, [True, False, False, False]),
+        (CaseState.SCREENING, [True, False, False, False]),
+        (CaseState.PREPARING, [True, True, False, False]),
+        (CaseState.SUBMITTED, [True, True, True, False]),
+        (CaseState.APPROVED, [True, True, True, True]),
+        (CaseState.IN_TRANSIT, [True, True, True, True]),
+        (CaseState.REINTEGRATION, [True, True, True, True]),
+        (CaseState.CLOSED, [True, True, True, True]),
+        (CaseState.REJECTED, [True, True, True, True]),
+        (CaseState.INELIGIBLE, [True, True, True]),
+    ],
+)
+def test_the_steps_say_what_is_done_in_every_state(referrer, state, done):
+    from referrals import progress
+
+    case = make_case(state, referred_by=referrer)
+    steps = progress.steps(case)
+    assert [step.done for step in steps] == done
+    if len(done) == 4:
+        decided = progress.STAGES[state].words if done[-1] else "Decided"
+        assert str(steps[-1].label) == str(decided)

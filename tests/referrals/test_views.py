@@ -595,3 +595,25 @@ def test_anything_but_a_phone_number_is_refused(coordinator_client):
     assert response.status_code == 200
     assert "Phone: Enter a phone number, such as 070-123 45 67" in response.content.decode()
     assert not case.people.filter(relation="child").exists()
+
+
+def test_case_page_costs_the_same_with_1_or_60_timeline_entries(
+    coordinator_client, iom_caseworker, referrer, stockholm_coordinator
+):
+    from referrals.models import CaseEvent
+
+    case = make_case(CaseState.PREPARING)
+    url = reverse("referrals:case", args=[case.uuid])
+    coordinator_client.get(url)
+    one = _queries(coordinator_client, url)
+    at = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    for hour in range(20):
+        for actor in (stockholm_coordinator, iom_caseworker, referrer):
+            CaseEvent.objects.create(
+                case=case,
+                action="case.transferred",
+                actor=actor,
+                params={"from": "stockholm", "to": "skane"},
+                at=at + dt.timedelta(hours=hour),
+            )
+    assert _queries(coordinator_client, url) == one

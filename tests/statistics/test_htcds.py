@@ -274,8 +274,11 @@ def test_nobody_but_iom_finland_may_export(request, persona):
     assert not AuditEvent.objects.filter(action="statistics.htcds_exported").exists()
 
 
-def test_iom_finland_home_page_links_the_export(iom_caseworker, stockholm_coordinator):
+def test_iom_finland_home_page_links_the_export(
+    iom_caseworker, iom_approver, stockholm_coordinator
+):
     assert URL in sign_in(Client(), iom_caseworker).get(reverse("home")).content.decode()
+    assert URL in sign_in(Client(), iom_approver).get(reverse("home")).content.decode()
     assert URL not in sign_in(Client(), stockholm_coordinator).get(reverse("home")).content.decode()
 
 
