@@ -85,3 +85,10 @@ def test_stored_numbers_are_rewritten_in_e164_and_the_rest_left_as_they_were():
 )
 def test_a_stored_number_reads_as_people_dial_it(stored, shown):
     assert readable(stored) == shown
+
+
+def test_the_input_is_a_phone_input_that_stops_at_40_characters():
+    html = str(_Form()["phone"])
+    assert 'type="tel"' in html
+    assert 'autocomplete="tel"' in html
+    assert 'maxlength="40"' in html

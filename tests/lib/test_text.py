@@ -32,6 +32,18 @@ def test_swedish_puts_a_ring_a_umlaut_and_o_umlaut_after_z():
     ]
 
 
+def test_swedish_sorts_ae_with_a_umlaut_and_o_slash_with_o_umlaut():
+    names = ["Øster", "Ärla", "Ærø", "Ödla", "Zeta", "Åre"]
+    assert sorted(names, key=lambda name: sort_key(name, "sv")) == [
+        "Zeta",
+        "Åre",
+        "Ärla",
+        "Ærø",
+        "Ödla",
+        "Øster",
+    ]
+
+
 def test_english_sorts_accented_letters_with_their_base_letter():
     names = ["Zambia", "Åland Islands", "Albania", "Österreich"]
     assert sorted(names, key=lambda name: sort_key(name, "en")) == [

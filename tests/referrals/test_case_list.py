@@ -209,6 +209,18 @@ def test_sorting_by_name_orders_hidden_names_by_their_pseudonym(
     assert _listed(iom, sort="name") == [zed.reference, anna.reference]
 
 
+def test_sorting_by_age_ignores_hidden_birth_dates(stockholm_coordinator, iom_caseworker):
+    # Ordered by birth dates IOM may not see, the rows would give away who is the youngest:
+    # hidden ages all sort alike, so the last activity decides.
+    young = make_case(date_of_birth=dt.date(2008, 1, 1))
+    old = make_case(date_of_birth=dt.date(1970, 1, 1))
+    for case in (young, old):
+        services.share_for_consultation(case, by=stockholm_coordinator)
+    iom = sign_in(Client(), iom_caseworker)
+    assert _listed(iom, sort="age") == [old.reference, young.reference]
+    assert _listed(iom, sort="-age") == [old.reference, young.reference]
+
+
 def test_the_default_order_is_the_latest_activity_first(client, three_cases):
     assert _listed(client) == [three_cases[key] for key in "acb"]
     assert _listed(client, sort="password") == [three_cases[key] for key in "acb"]
