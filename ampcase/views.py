@@ -13,7 +13,7 @@ from ampcase.accounts.roles import Role
 
 def home(request: HttpRequest) -> HttpResponse:
     # The project's home page gathers the apps' work queues; the apps know nothing of it.
-    from ampcase.statistics.views import may_export
+    from ampcase.statistics.views import may_export, may_view_dashboard
     from referrals.queues import state_counts
     from referrals.registry import queues_for
 
@@ -24,6 +24,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "queues": queues_for(request.user),
         "state_counts": state_counts(request.user),
         "may_export_htcds": may_export(request.user),
+        "may_view_statistics": may_view_dashboard(request.user),
     }
     return render(request, "home.html", context)
 

@@ -183,8 +183,21 @@ def test_only_iom_caseworker_can_approve(people, cases, persona):
         assert case.state == CaseState.SUBMITTED
 
 
-# The statistics app's downloads: IOM Finland's alone (a role, not a case, decides).
-STATISTICS_PAGES = {"htcds-export": {"iom_caseworker", "iom_approver"}}
+# The statistics app: a role, not a case, decides. The dashboard and its tables are the
+# national coordinator's, IOM Finland's and the region coordinators' (their own region); the
+# HTCDS file IOM Finland's alone.
+DASHBOARD_VIEWERS = {
+    "stockholm_coordinator",
+    "syd_coordinator",
+    "iom_caseworker",
+    "iom_approver",
+    "national_coordinator",
+}
+STATISTICS_PAGES = {
+    "htcds-export": ({}, {"iom_caseworker", "iom_approver"}),
+    "dashboard": ({}, DASHBOARD_VIEWERS),
+    "table": ({"key": "country", "file_format": "csv"}, DASHBOARD_VIEWERS),
+}
 
 
 def test_matrix_covers_every_statistics_url():
@@ -196,13 +209,14 @@ def test_matrix_covers_every_statistics_url():
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_statistics_pages(people, persona):
     client = sign_in(Client(), people[persona])
-    for name, allowed in STATISTICS_PAGES.items():
+    for name, (kwargs, allowed) in STATISTICS_PAGES.items():
         expected = 200 if persona in allowed else 403
-        assert client.get(reverse(f"statistics:{name}")).status_code == expected, (persona, name)
+        response = client.get(reverse(f"statistics:{name}", kwargs=kwargs))
+        assert response.status_code == expected, (persona, name)
 
 
 @pytest.mark.parametrize("name", sorted(STATISTICS_PAGES))
 def test_anonymous_is_sent_to_login_from_statistics(client, name):
-    response = client.get(reverse(f"statistics:{name}"))
+    response = client.get(reverse(f"statistics:{name}", kwargs=STATISTICS_PAGES[name][0]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))

@@ -67,7 +67,7 @@ This module imports no project app, so every app may use it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 K = 11
@@ -243,18 +243,37 @@ def extend(rows: Sequence[Sequence[int]]) -> Grid:
     return tuple(tuple(row) for row in grid)
 
 
-def suppress_cross(rows: Sequence[Sequence[int]]) -> CrossTable:
+def suppress_cross(
+    rows: Sequence[Sequence[int]],
+    *,
+    hidden: Collection[Cell] = (),
+    keep: Collection[Cell] = (),
+    protect_zeros: bool = True,
+) -> CrossTable:
     """Hide the small counts of a cross table (totals included) and enough others that
-    no hidden one can be computed from the shown cells and totals."""
+    no hidden one can be computed from the shown cells and totals.
+
+    Tables that share numbers must hide them alike: `hidden` are cells (places in the
+    extended grid) to hide whatever their value, `keep` cells that another table already
+    shows and that are therefore never chosen to protect a hidden one here. A kept cell
+    below `K` is hidden all the same (it cannot have been shown).
+
+    With `protect_zeros` False a hidden 0 still reads "fewer than 11", but only hidden cells
+    that count someone are kept from being computed: a 0 singles out nobody, and protecting
+    every 0 of a sparse table (regions × destinations) hides nearly everything. What that
+    gives away is the emptiness of a group, never the size of one."""
     grid = extend(rows)
-    hidden = {cell for cell in _cells(grid) if grid[cell[0]][cell[1]] < K}
+    hidden = {cell for cell in _cells(grid) if grid[cell[0]][cell[1]] < K} | set(hidden)
+    keep = frozenset(keep) - hidden
+    secret = (lambda cell: True) if protect_zeros else (lambda cell: grid[cell[0]][cell[1]] > 0)
     while True:
-        if _protect_lines(grid, hidden):
+        if _protect_lines(grid, hidden, keep, secret):
             continue
-        exposed = [cell for cell in sorted(hidden) if _is_determined(grid, hidden, cell)]
-        if not exposed:
+        exposed = [
+            cell for cell in sorted(hidden) if secret(cell) and _is_determined(grid, hidden, cell)
+        ]
+        if not exposed or not _protect_cell(grid, hidden, exposed[0], keep):
             break
-        _protect_cell(grid, hidden, exposed[0])
     return CrossTable(
         tuple(
             tuple(None if (r, c) in hidden else v for c, v in enumerate(row))
@@ -300,11 +319,21 @@ def _lines(grid: Grid) -> list[list[Cell]]:
     return rows + columns
 
 
-def _protect_lines(grid: Grid, hidden: set[Cell]) -> bool:
-    """Hide a second cell in the first line that hides exactly one; whether it did."""
+def _protect_lines(
+    grid: Grid,
+    hidden: set[Cell],
+    keep: frozenset[Cell] = frozenset(),
+    secret=lambda cell: True,
+) -> bool:
+    """Hide a second cell in the first line that hides exactly one (a secret one); whether
+    it did."""
     for line in _lines(grid):
-        if sum(cell in hidden for cell in line) != 1:
+        lone = [cell for cell in line if cell in hidden]
+        if len(lone) != 1 or not secret(lone[0]):
             continue
+        candidates = [cell for cell in line if cell not in hidden and cell not in keep]
+        if not candidates:
+            continue  # every other cell is shown elsewhere: the audit decides
         (lone,) = (cell for cell in line if cell in hidden)
         along_row = all(cell[0] == lone[0] for cell in line)
 
@@ -317,7 +346,6 @@ def _protect_lines(grid: Grid, hidden: set[Cell]) -> bool:
             )
             return sum(other in hidden for other in crossing) == 1
 
-        candidates = [cell for cell in line if cell not in hidden]
         hidden.add(
             min(
                 candidates,
@@ -328,26 +356,31 @@ def _protect_lines(grid: Grid, hidden: set[Cell]) -> bool:
     return False
 
 
-def _protect_cell(grid: Grid, hidden: set[Cell], exposed: Cell) -> None:
+def _protect_cell(
+    grid: Grid, hidden: set[Cell], exposed: Cell, keep: frozenset[Cell] = frozenset()
+) -> bool:
     """Hide the cheapest shown cell of the exposed cell's row or column that makes it
     undetermined; failing that, the cheapest one there (or anywhere), and let the loop go
-    on."""
+    on. False when every cell not kept is hidden already."""
     r, c = exposed
     line = [(r, j) for j in range(len(grid[0]))] + [(i, c) for i in range(len(grid))]
     candidates = sorted(
-        {cell for cell in line if cell not in hidden},
+        {cell for cell in line if cell not in hidden and cell not in keep},
         key=lambda cell: (grid[cell[0]][cell[1]], cell),
     )
     for cell in candidates:
         if not _is_determined(grid, hidden | {cell}, exposed):
             hidden.add(cell)
-            return
+            return True
     if not candidates:
         candidates = sorted(
-            (cell for cell in _cells(grid) if cell not in hidden),
+            (cell for cell in _cells(grid) if cell not in hidden and cell not in keep),
             key=lambda cell: (grid[cell[0]][cell[1]], cell),
         )
+    if not candidates:
+        return False
     hidden.add(candidates[0])
+    return True
 
 
 def _is_determined(grid: Grid, hidden: set[Cell], cell: Cell) -> bool:

@@ -1,23 +1,96 @@
-"""Downloads for reporting: made on request, handed out, never stored on the server."""
+"""Reporting: the statistics dashboard and its downloads, and IOM's HTCDS file. Every view
+and every download is in the audit trail with its filters; downloads are made on request,
+handed out, never stored on the server."""
 
 import json
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from ampcase import audit
+from ampcase.accounts.models import Region
 from ampcase.accounts.roles import Role
+from ampcase.lib import charts
 from ampcase.lib.http import attachment_disposition
+from ampcase.lib.tables import table_response
 
-from . import htcds
+from . import dashboard, htcds
+from .forms import DashboardFilters
 
 EXPORTERS = frozenset({Role.IOM_CASEWORKER, Role.IOM_APPROVER})
+FORMATS = ("csv", "xlsx")
 
 
 def may_export(user) -> bool:
     """Whether `user` may download the HTCDS file (and the home page offers it)."""
     return bool(EXPORTERS & user.roles)
+
+
+def may_view_dashboard(user) -> bool:
+    """Whether `user` may see the statistics dashboard (and the home page offers it)."""
+    return dashboard.scope_for(user) is not None
+
+
+def _filtered(request: HttpRequest):
+    """The viewer's scope and the dashboard for the filters asked (invalid filters: the
+    current year, the viewer's whole scope, and the form's errors)."""
+    scope = dashboard.scope_for(request.user)
+    if scope is None:
+        raise PermissionDenied
+    this_year = timezone.localdate().year
+    years = dashboard.known_years(this_year)
+    form = DashboardFilters(
+        request.GET if request.GET else None, years=years, national=scope.national
+    )
+    year, region = this_year, None
+    if form.is_bound and form.is_valid():
+        year = form.cleaned_data["year"]
+        region = form.cleaned_data.get("region")
+    if not scope.national:
+        region = Region.objects.get(pk=next(iter(scope.regions)))
+    board = dashboard.build(year, region)
+    filters = f"year={year} region={region.code if region else 'all'}"
+    return form, board, filters
+
+
+def statistics_dashboard(request: HttpRequest) -> HttpResponse:
+    form, board, filters = _filtered(request)
+    audit.record(request, "statistics.viewed", summary=filters)
+    sections = []
+    for section in board.sections:
+        chart = None
+        if section.chart == "bars":
+            chart = charts.bar_chart(section.table, chart_id=f"chart-{section.key}")
+        elif section.chart == "line":
+            chart = charts.line_chart(section.table, chart_id=f"chart-{section.key}")
+        sections.append({"section": section, "chart": chart})
+    return render(
+        request,
+        "statistics/dashboard.html",
+        {
+            "form": form,
+            "board": board,
+            "sections": sections,
+            "query": request.GET.urlencode(),
+            "formats": FORMATS,
+        },
+    )
+
+
+def statistics_table(request: HttpRequest, key: str, file_format: str) -> HttpResponse:
+    """One of the dashboard's tables as a file, with the same filters and suppression."""
+    if file_format not in FORMATS:
+        raise Http404
+    form, board, filters = _filtered(request)
+    section = board.by_key.get(key)
+    if section is None:
+        raise Http404
+    audit.record(
+        request, "statistics.exported", summary=f"table={key} format={file_format} {filters}"
+    )
+    return table_response(section.table, file_format)
 
 
 def htcds_export(request: HttpRequest) -> HttpResponse:

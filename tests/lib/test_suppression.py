@@ -301,3 +301,40 @@ def test_the_audit_agrees_with_trying_every_table(rows, hidden):
             assert max(values) > total, (r, c)
         else:
             assert found.high == max(values), (r, c)
+
+
+# Tables that share numbers: cells hidden or kept because another table hides or shows them.
+
+
+def test_a_cell_hidden_elsewhere_is_hidden_here_and_protected():
+    rows = [[20, 30], [40, 50]]
+    table = suppress_cross(rows, hidden={(2, 0)})
+    assert table.column_totals[0] is None
+    ranges = audit_cross(rows, table)
+    assert not ranges[(2, 0)].determined
+
+
+def test_a_kept_cell_is_never_chosen_to_protect_another():
+    rows = [[5, 30], [40, 50]]
+    free = suppress_cross(rows)
+    kept = suppress_cross(rows, keep={(0, 1), (2, 0)})
+    assert kept.grid[0][1] == 30 and kept.column_totals[0] == 45
+    assert all(not r.determined for r in audit_cross(rows, kept).values())
+    assert free != kept  # without the keep, the cheapest choice differs
+
+
+def test_a_kept_cell_below_11_is_hidden_all_the_same():
+    assert suppress_cross([[5, 30], [40, 50]], keep={(0, 0)}).cells[0][0] is None
+
+
+def test_without_protecting_zeros_a_lone_hidden_zero_costs_nothing():
+    rows = [[0, 30], [40, 50]]
+    assert suppress_cross(rows).grid != suppress_cross(rows, protect_zeros=False).grid
+    relaxed = suppress_cross(rows, protect_zeros=False)
+    assert relaxed.cells == ((None, 30), (40, 50))
+
+
+def test_without_protecting_zeros_a_count_of_someone_is_still_protected():
+    rows = [[3, 30], [40, 50]]
+    table = suppress_cross(rows, protect_zeros=False)
+    assert not audit_cross(rows, table)[(0, 0)].determined

@@ -1,0 +1,729 @@
+"""The statistics dashboard: counts, durations, money and follow-ups of one year, for the
+whole programme or one region, every number cleared by `release.py` first.
+
+Aggregates are asked of the database (GROUP BY; one statement gathers every dimension from a
+common table expression the database builds once), never computed by looping over cases:
+the page runs the same handful of queries whatever the number of cases. Durations are
+quartiles (`percentile_cont` on PostgreSQL; on the SQLite demo database, which has no such
+function, from the list of durations).
+
+Who sees what (`scope_for`): the national coordinator and IOM Finland the whole programme,
+with a region filter; a region coordinator their own region only. Everyone else: nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics as pystats
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models import Case as CaseWhen
+from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear
+from django.utils import timezone
+from django.utils.dates import MONTHS
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_countries import countries
+
+from ampcase.accounts.models import Region
+from ampcase.accounts.roles import Role
+from ampcase.lib.suppression import may_show_statistic
+from ampcase.lib.tables import SUPPRESSED, Table
+from referrals.models import (
+    Case,
+    CaseOutcome,
+    CaseState,
+    Decision,
+    EligibilityAssessment,
+    Exploitation,
+    Person,
+    RiskLevel,
+)
+from reintegration.models import Category, FollowUp, Payment, PaymentState, TravelPlan, TravelState
+
+from . import release
+
+NATIONAL_ROLES = frozenset({Role.NATIONAL_COORDINATOR, Role.IOM_CASEWORKER, Role.IOM_APPROVER})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a viewer may see: the whole programme (`regions` None) or some regions."""
+
+    regions: frozenset[int] | None
+
+    @property
+    def national(self) -> bool:
+        return self.regions is None
+
+
+def scope_for(user) -> Scope | None:
+    """The viewer's scope, or None: no statistics for this user."""
+    if NATIONAL_ROLES & user.roles:
+        return Scope(None)
+    if Role.REGION_COORDINATOR in user.roles and user.organisation.region_id:
+        return Scope(frozenset({user.organisation.region_id}))
+    return None
+
+
+# --- The dimensions ---------------------------------------------------------------------------
+
+NOT_KNOWN = "-"
+OTHER_COUNTRIES = "*"
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str
+    title: object  # a lazy text: "Cases by ..."
+    heading: object  # the first column's header
+    # (code, label) in the order shown; None: the codes found, labelled by `label`.
+    choices: tuple | None = None
+    multi: bool = False
+    chart: str = "bars"
+
+
+def _choices(enum, *, none_label=None) -> tuple:
+    pairs = tuple((str(value), label) for value, label in enum.choices)
+    return pairs + (((NOT_KNOWN, none_label),) if none_label else ())
+
+
+AGE_GROUPS = (
+    ("0", _("Under 18")),
+    ("18", _("18 to 24")),
+    ("25", _("25 to 34")),
+    ("35", _("35 to 49")),
+    ("50", _("50 and over")),
+    (NOT_KNOWN, _("Not known")),
+)
+JOURNEY_OUTCOMES = (
+    (TravelState.ARRIVED, pgettext_lazy("journey", "Arrived")),
+    (TravelState.CANCELLED, pgettext_lazy("journey", "Cancelled")),
+    (TravelState.INCIDENT, pgettext_lazy("journey", "Incident")),
+    (NOT_KNOWN, _("No journey ended")),
+)
+
+DIMENSIONS = (
+    Dimension(
+        "month",
+        _("Cases by month of referral"),
+        _("Month"),
+        tuple((str(number), name) for number, name in MONTHS.items()),
+        chart="line",
+    ),
+    Dimension("state", _("Cases by state now"), _("State"), _choices(CaseState)),
+    Dimension("country", _("Cases by destination country"), _("Destination"), None),
+    Dimension(
+        "exploitation",
+        _("Cases by form of exploitation"),
+        _("Form of exploitation"),
+        _choices(Exploitation),
+        multi=True,
+    ),
+    Dimension(
+        "basis",
+        _("Cases by basis of eligibility"),
+        _("Basis"),
+        _choices(EligibilityAssessment.Basis, none_label=_("Not assessed yet")),
+    ),
+    Dimension("age", _("Cases by age group at referral"), _("Age at referral"), AGE_GROUPS),
+    Dimension(
+        "children",
+        _("Cases with and without accompanying children"),
+        _("Children"),
+        (("1", _("With accompanying children")), ("0", _("Without accompanying children"))),
+    ),
+    Dimension(
+        "risk",
+        _("Cases by risk level"),
+        _("Risk level"),
+        _choices(RiskLevel, none_label=_("No risk table completed")),
+    ),
+    Dimension("journey", _("Cases by journey outcome"), _("Journey"), JOURNEY_OUTCOMES),
+    Dimension(
+        "outcome",
+        _("Cases by outcome"),
+        _("Outcome"),
+        _choices(CaseOutcome, none_label=_("Not closed")),
+    ),
+)
+DIMENSION_KEYS = tuple(dimension.key for dimension in DIMENSIONS)
+PARTITIONS = tuple(d.key for d in DIMENSIONS if not d.multi and d.key != "exploitation")
+
+
+def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
+    """The first moment of `year` and of the next, in the programme's time zone."""
+    zone = timezone.get_current_timezone()
+    return (
+        dt.datetime(year, 1, 1, tzinfo=zone),
+        dt.datetime(year + 1, 1, 1, tzinfo=zone),
+    )
+
+
+def _age_expression():
+    born = F("returnee__date_of_birth")
+    years = ExtractYear("created_at") - ExtractYear(born)
+    before_birthday = CaseWhen(
+        When(
+            Q(created_month__lt=F("born_month"))
+            | Q(created_month=F("born_month"), created_day__lt=F("born_day")),
+            then=Value(1),
+        ),
+        default=Value(0),
+    )
+    return years - before_birthday
+
+
+def _age_group():
+    return CaseWhen(
+        When(age__isnull=True, then=Value(NOT_KNOWN)),
+        When(age__lt=18, then=Value("0")),
+        When(age__lt=25, then=Value("18")),
+        When(age__lt=35, then=Value("25")),
+        When(age__lt=50, then=Value("35")),
+        default=Value("50"),
+        output_field=TextField(),
+    )
+
+
+def _journey_outcome():
+    ended = (
+        TravelPlan.objects.filter(
+            case=OuterRef("pk"),
+            state__in=[TravelState.ARRIVED, TravelState.CANCELLED, TravelState.INCIDENT],
+        )
+        # An arrival counts over any earlier cancelled journey; else the last one that ended.
+        .order_by(
+            CaseWhen(When(state=TravelState.ARRIVED, then=Value(0)), default=Value(1)),
+            F("ended_at").desc(nulls_last=True),
+            "-created_at",
+        )
+        .values("state")[:1]
+    )
+    return Subquery(ended, output_field=TextField())
+
+
+def base_cases(year: int) -> QuerySet:
+    """Every case referred in `year`, one row each with its category in every dimension
+    (codes as text), ready to be grouped."""
+    start, end = year_bounds(year)
+    children = Person.objects.filter(case=OuterRef("pk"), relation=Person.Relation.CHILD)
+    flags = {
+        f"x_{form}": CaseWhen(
+            When(exploitation_text__contains=f'"{form}"', then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        for form in Exploitation.values
+    }
+    return (
+        Case.objects.filter(created_at__gte=start, created_at__lt=end)
+        .annotate(
+            returnee=FilteredRelation(
+                "people", condition=Q(people__relation=Person.Relation.RETURNEE)
+            ),
+            created_month=ExtractMonth("created_at"),
+            created_day=ExtractDay("created_at"),
+            born_month=ExtractMonth("returnee__date_of_birth"),
+            born_day=ExtractDay("returnee__date_of_birth"),
+            exploitation_text=Cast("eligibility__exploitation", TextField()),
+        )
+        .annotate(age=_age_expression())
+        .annotate(
+            d_month=Cast("created_month", TextField()),
+            d_state=F("state"),
+            d_country=CaseWhen(
+                When(destination_country="", then=Value(NOT_KNOWN)),
+                default=F("destination_country"),
+                output_field=TextField(),
+            ),
+            d_basis=CaseWhen(
+                When(eligibility__basis__isnull=True, then=Value(NOT_KNOWN)),
+                default=F("eligibility__basis"),
+                output_field=TextField(),
+            ),
+            d_age=_age_group(),
+            d_children=CaseWhen(
+                When(Exists(children), then=Value("1")),
+                default=Value("0"),
+                output_field=TextField(),
+            ),
+            d_risk=CaseWhen(
+                When(risk_level__isnull=True, then=Value(NOT_KNOWN)),
+                default=Cast("risk_level", TextField()),
+                output_field=TextField(),
+            ),
+            d_journey=_journey_outcome(),
+            d_outcome=CaseWhen(
+                When(outcome="", then=Value(NOT_KNOWN)),
+                default=F("outcome"),
+                output_field=TextField(),
+            ),
+            **flags,
+        )
+        .order_by()
+        .values(
+            "region_id",
+            *(f"d_{key}" for key in PARTITIONS),
+            *flags,
+        )
+    )
+
+
+def dimension_counts(year: int) -> dict[str, dict[tuple[str, int], int]]:
+    """{dimension: {(category code, region id): cases}} for the cases referred in `year`:
+    one statement. The common table expression holds a row a case; each dimension is one
+    GROUP BY over it (PostgreSQL builds it once, as it is named more than once)."""
+    base = base_cases(year)
+    sql, params = base.query.get_compiler(using=base.db).as_sql()
+    quote = connection.ops.quote_name
+    parts = []
+    # Only the code's own names go into the text; the values are parameters of `base`.
+    for key in PARTITIONS:
+        column = quote(f"d_{key}")
+        parts.append(
+            f"SELECT '{key}', b.{quote('region_id')}, COALESCE(CAST(b.{column} AS TEXT), "  # noqa: S608
+            f"'{NOT_KNOWN}'), COUNT(*) FROM b GROUP BY b.{quote('region_id')}, b.{column}"
+        )
+    for form in Exploitation.values:
+        column = quote(f"x_{form}")
+        parts.append(
+            f"SELECT 'exploitation', b.{quote('region_id')}, '{form}', SUM(b.{column}) "  # noqa: S608
+            f"FROM b GROUP BY b.{quote('region_id')}"
+        )
+    statement = f"WITH b AS ({sql}) " + " UNION ALL ".join(parts)
+    result: dict[str, dict[tuple[str, int], int]] = {key: {} for key in DIMENSION_KEYS}
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        for dimension, region, code, count in cursor.fetchall():
+            if count:
+                result[dimension][(code, region)] = int(count)
+    return result
+
+
+def year_counts() -> dict[tuple[int, int], int]:
+    """{(year of referral, region id): cases}: one query."""
+    rows = (
+        Case.objects.annotate(year=ExtractYear("created_at"))
+        .order_by()
+        .values("year", "region_id")
+        .annotate(cases=Count("pk"))
+        .values_list("year", "region_id", "cases")
+    )
+    return {(year, region): cases for year, region, cases in rows}
+
+
+# --- Durations --------------------------------------------------------------------------------
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = DurationField()
+
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=repr(float(fraction)), **extra)
+
+
+DURATIONS = (
+    ("to_decision", _("From referral to IOM Finland's decision")),
+    ("to_departure", _("From the decision to the departure")),
+)
+QUARTILES = ((0.25, "q1"), (0.5, "median"), (0.75, "q3"))
+
+
+def duration_cases(year: int, region: int | None) -> QuerySet:
+    start, end = year_bounds(year)
+    decided = Decision.objects.filter(
+        case=OuterRef("pk"),
+        outcome__in=[Decision.Outcome.APPROVED, Decision.Outcome.REJECTED],
+    ).values("case")
+    departed = TravelPlan.objects.filter(case=OuterRef("pk"), departed_at__isnull=False).values(
+        "case"
+    )
+    cases = Case.objects.filter(created_at__gte=start, created_at__lt=end)
+    if region is not None:
+        cases = cases.filter(region_id=region)
+    return cases.annotate(
+        decided_at=Subquery(decided.annotate(first=Min("decided_at")).values("first")[:1]),
+        departed_at=Subquery(departed.annotate(first=Min("departed_at")).values("first")[:1]),
+    ).annotate(
+        to_decision=ExpressionWrapper(
+            F("decided_at") - F("created_at"), output_field=DurationField()
+        ),
+        to_departure=ExpressionWrapper(
+            F("departed_at") - F("decided_at"), output_field=DurationField()
+        ),
+    )
+
+
+def durations(year: int, region: int | None) -> dict[str, dict[str, dt.timedelta | int]]:
+    """{duration: {"cases": n, "q1": ..., "median": ..., "q3": ...}}: one query."""
+    cases = duration_cases(year, region)
+    if connection.vendor == "postgresql":
+        aggregates = {}
+        for key, _label in DURATIONS:
+            aggregates[f"{key}__cases"] = Count(key)
+            for fraction, name in QUARTILES:
+                aggregates[f"{key}__{name}"] = Percentile(key, fraction)
+        row = cases.aggregate(**aggregates)
+        return {
+            key: {
+                "cases": row[f"{key}__cases"],
+                **{name: row[f"{key}__{name}"] for _f, name in QUARTILES},
+            }
+            for key, _label in DURATIONS
+        }
+    # SQLite (the demo): no percentile function; the durations of one year, then quartiles.
+    result = {}
+    lists = defaultdict(list)
+    for values in cases.values_list(*(key for key, _label in DURATIONS)):
+        for (key, _label), value in zip(DURATIONS, values, strict=True):
+            if value is not None:
+                lists[key].append(value)
+    for key, _label in DURATIONS:
+        values = sorted(lists[key])
+        figures: dict = {"cases": len(values)}
+        if len(values) >= 2:
+            seconds = pystats.quantiles(
+                [v.total_seconds() for v in values], n=4, method="inclusive"
+            )
+            figures.update(
+                {
+                    name: dt.timedelta(seconds=s)
+                    for (_f, name), s in zip(QUARTILES, seconds, strict=True)
+                }
+            )
+        result[key] = figures
+    return result
+
+
+# --- Money and follow-ups ---------------------------------------------------------------------
+
+COMMITTED_STATES = [PaymentState.APPROVED, PaymentState.DISBURSED, PaymentState.RECONCILED]
+DISBURSED_STATES = [PaymentState.DISBURSED, PaymentState.RECONCILED]
+
+
+def support_amounts(year: int) -> dict[tuple[str, str, str, int], tuple[Decimal, int]]:
+    """{(measure, country, category, region): (USD, cases)}: payments approved (committed)
+    or paid out (disbursed) in `year`. Two queries."""
+    start, end = year_bounds(year)
+    measures = {
+        "committed": Payment.objects.filter(
+            state__in=COMMITTED_STATES, decided_at__gte=start, decided_at__lt=end
+        ),
+        "disbursed": Payment.objects.filter(state__in=DISBURSED_STATES, disbursed_on__year=year),
+    }
+    result = {}
+    for measure, payments in measures.items():
+        rows = (
+            payments.order_by()
+            .values("case__destination_country", "category", "case__region_id")
+            .annotate(usd=Sum("amount"), cases=Count("case", distinct=True))
+            .values_list("case__destination_country", "category", "case__region_id", "usd", "cases")
+        )
+        for country, category, region, usd, cases in rows:
+            result[(measure, country or NOT_KNOWN, category, region)] = (usd, cases)
+    return result
+
+
+FOLLOW_UP_STATUSES = (
+    ("on_time", _("Done on time")),
+    ("late", _("Done late")),
+    ("overdue", _("Not done, overdue")),
+)
+
+
+def follow_up_counts(year: int, today: dt.date) -> dict[tuple[str, int], int]:
+    """{(status, region): follow-ups} of the follow-ups due in `year` by `today`: one query."""
+    status = CaseWhen(
+        When(done_on__isnull=True, then=Value("overdue")),
+        When(done_on__lte=F("due_on"), then=Value("on_time")),
+        default=Value("late"),
+        output_field=TextField(),
+    )
+    rows = (
+        FollowUp.objects.filter(due_on__year=year)
+        .filter(Q(done_on__isnull=False) | Q(due_on__lt=today))
+        .annotate(status=status)
+        .order_by()
+        .values("status", "case__region_id")
+        .annotate(n=Count("pk"))
+        .values_list("status", "case__region_id", "n")
+    )
+    return {(status, region): n for status, region, n in rows}
+
+
+# --- The page's tables ------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    """One table of the page, with its chart kind and its download key."""
+
+    key: str
+    table: Table
+    chart: str = ""  # "bars", "line" or nothing
+    note: str = ""
+
+
+@dataclass
+class Dashboard:
+    year: int
+    region: Region | None
+    years: list[int]
+    sections: list[Section] = field(default_factory=list)
+
+    @cached_property
+    def by_key(self) -> dict[str, Section]:
+        return {section.key: section for section in self.sections}
+
+
+def _cell(value: int | None):
+    return SUPPRESSED if value is None else value
+
+
+def _count_table(title, heading, labels, values, total) -> Table:
+    rows = [(label, _cell(value)) for label, value in zip(labels, values, strict=True)]
+    if total is not False:
+        rows.append((_("All cases"), _cell(total)))
+    return Table(title, (heading, _("Cases")), rows)
+
+
+def _days(delta: dt.timedelta | None):
+    if delta is None:
+        return SUPPRESSED
+    return Decimal(delta.total_seconds() / 86400).quantize(Decimal("0.1"))
+
+
+FIRST_YEAR = 2000
+
+
+def known_years(this_year: int) -> list[int]:
+    """The years the filter offers: from the first case's year to this one. One query."""
+    first = Case.objects.order_by("created_at").values_list("created_at", flat=True).first()
+    start = timezone.localtime(first).year if first else this_year
+    return list(range(max(min(start, this_year), FIRST_YEAR), this_year + 1))
+
+
+def build(year: int, region: Region | None, *, today: dt.date | None = None) -> Dashboard:
+    """The dashboard of `year`, nationally (`region` None) or for one region."""
+    today = today or timezone.localdate()
+    regions = list(Region.objects.order_by("name"))
+    region_ids = [r.pk for r in regions]
+    counts_by_year = year_counts()
+    first = min((y for y, _r in counts_by_year), default=today.year)
+    years = list(range(max(min(first, year), FIRST_YEAR), max(today.year, year) + 1))
+    year_table = release.year_release(years, region_ids, counts_by_year)
+    selected = region.pk if region else None
+    board = Dashboard(year=year, region=region, years=years)
+
+    # Cases by year: the year table's column (or row totals).
+    board.sections.append(
+        Section(
+            "year",
+            _count_table(
+                _("Cases by year of referral"),
+                _("Year"),
+                [str(y) for y in years],
+                year_table.column(selected),
+                year_table.total(selected),
+            ),
+            chart="bars",
+        )
+    )
+    line = year_table.table.grid[years.index(year)]
+    if selected is None:
+        board.sections.append(
+            Section(
+                "region",
+                _count_table(
+                    _("Cases by region, %(year)s") % {"year": year},
+                    _("Region"),
+                    [r.name for r in regions],
+                    list(line[:-1]),
+                    line[-1],
+                ),
+                chart="bars",
+            )
+        )
+
+    counts = dimension_counts(year)
+    for dimension in DIMENSIONS:
+        data = counts[dimension.key]
+        if dimension.key == "country":
+            merge = release.common_categories(data, rare=OTHER_COUNTRIES)
+            merged: dict[tuple[str, int], int] = defaultdict(int)
+            for (code, region_id), n in data.items():
+                merged[(merge[code], region_id)] += n
+            data = dict(merged)
+            codes = sorted(
+                {code for code, _r in data if code not in (OTHER_COUNTRIES, NOT_KNOWN)},
+                key=lambda code: str(countries.name(code)),
+            )
+            codes += [c for c in (OTHER_COUNTRIES, NOT_KNOWN) if any(k[0] == c for k in data)]
+            codes = codes or [OTHER_COUNTRIES]  # a year without cases
+            labels = {
+                OTHER_COUNTRIES: _("Other countries (fewer than 11 cases each)"),
+                NOT_KNOWN: _("Not known yet"),
+            }
+            choices = [(code, labels.get(code) or countries.name(code)) for code in codes]
+        else:
+            choices = list(dimension.choices)
+        dimension_table = release.dimension_release(
+            [code for code, _label in choices],
+            region_ids,
+            data,
+            year_line=line,
+            multi=dimension.multi,
+        )
+        title = f"{dimension.title}, {year}"
+        board.sections.append(
+            Section(
+                dimension.key,
+                _count_table(
+                    title,
+                    dimension.heading,
+                    [label for _code, label in choices],
+                    dimension_table.column(selected),
+                    False if dimension.multi else dimension_table.total(selected),
+                ),
+                chart=dimension.chart,
+                note=(
+                    _("A case can name more than one form of exploitation: the rows do not add up.")
+                    if dimension.multi
+                    else ""
+                ),
+            )
+        )
+
+    # Durations: quartiles in days, shown for groups of at least 11 cases.
+    figures = durations(year, selected)
+    rows = []
+    for key, label in DURATIONS:
+        group = figures[key]
+        shown = may_show_statistic(group["cases"])
+        rows.append(
+            (label, *(_days(group.get(name)) if shown else SUPPRESSED for _f, name in QUARTILES))
+        )
+    board.sections.append(
+        Section(
+            "durations",
+            Table(
+                _("How long the steps took for cases referred in %(year)s, in days")
+                % {"year": year},
+                (_("Step"), _("First quartile"), _("Median"), _("Third quartile")),
+                rows,
+            ),
+            note=_("Shown only where at least 11 cases took the step."),
+        )
+    )
+
+    # Support: USD by destination and category, for groups of at least 11 cases.
+    amounts = support_amounts(year)
+    groups: dict[tuple[str, str, str], dict[int, int]] = defaultdict(dict)
+    money: dict[tuple[str, str, str, int | None], Decimal] = defaultdict(Decimal)
+    for (measure, country, category, region_id), (usd, cases) in amounts.items():
+        groups[(measure, country, category)][region_id] = cases
+        money[(measure, country, category, region_id)] += usd
+        money[(measure, country, category, None)] += usd
+    measures = (("committed", _("committed")), ("disbursed", _("disbursed")))
+    destinations = sorted(
+        {country for _m, country, _c in groups if country != NOT_KNOWN},
+        key=lambda code: str(countries.name(code)),
+    )
+    support_rows = []
+    for country in destinations:
+        row = [countries.name(country)]
+        for category in Category.values:
+            for measure, _label in measures:
+                group = groups.get((measure, country, category), {})
+                if group and release.amount_shown(group, selected):
+                    row.append(money[(measure, country, category, selected)])
+                else:
+                    row.append(SUPPRESSED)
+        if any(cell is not SUPPRESSED for cell in row[1:]):
+            support_rows.append(row)
+    board.sections.append(
+        Section(
+            "support",
+            Table(
+                _("Reintegration support in %(year)s, USD, by destination") % {"year": year},
+                (
+                    _("Destination"),
+                    *(
+                        f"{label}, {measure_label}"
+                        for _c, label in Category.choices
+                        for _m, measure_label in measures
+                    ),
+                ),
+                support_rows,
+            ),
+            note=_(
+                "Committed: approved in the year; disbursed: paid out in the year. A sum is "
+                "shown only for at least 11 cases; destinations with no sum shown are left out."
+            ),
+        )
+    )
+
+    # Follow-ups due in the year, by whether they were done on time.
+    follow = follow_up_counts(year, today)
+    follow_table = release.dimension_release(
+        [code for code, _label in FOLLOW_UP_STATUSES],
+        region_ids,
+        follow,
+        year_line=_follow_up_line(follow, region_ids),
+    )
+    follow_rows = [
+        (label, _cell(value))
+        for (_code, label), value in zip(
+            FOLLOW_UP_STATUSES, follow_table.column(selected), strict=True
+        )
+    ]
+    follow_rows.append((_("All follow-ups due"), _cell(follow_table.total(selected))))
+    board.sections.append(
+        Section(
+            "follow-ups",
+            Table(
+                _("Follow-ups due in %(year)s") % {"year": year},
+                (_("Follow-up"), _("Follow-ups")),
+                follow_rows,
+            ),
+            chart="bars",
+        )
+    )
+    return board
+
+
+def _follow_up_line(counts: dict[tuple[str, int], int], regions: list[int]) -> list[int | None]:
+    # Follow-ups are counted apart from cases: their own totals, suppressed as a 1-D line.
+    totals = [sum(n for (_s, r), n in counts.items() if r == region) for region in regions]
+    line = release.year_release(
+        [0], regions, {(0, r): t for r, t in zip(regions, totals, strict=True)}
+    )
+    return list(line.table.grid[0])

@@ -1,0 +1,272 @@
+"""The statistics dashboard: who sees which figures, what is hidden, the downloads, the
+audit trail and the cost."""
+
+import csv
+import datetime as dt
+import io
+import itertools
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from ampcase.audit.models import AuditEvent
+from ampcase.lib.tables import SUPPRESSED
+from ampcase.statistics import dashboard
+from referrals.models import Case, CaseState, Decision, EligibilityAssessment, Person
+from reintegration.models import FollowUp
+from tests.conftest import sign_in
+from tests.factories import region
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("statistics:dashboard")
+THIS_YEAR = timezone.localdate().year
+
+
+def bulk_cases(
+    count: int,
+    referrer,
+    *,
+    region_code="stockholm",
+    country="NG",
+    year=THIS_YEAR,
+    state=CaseState.REFERRED,
+    born=dt.date(1990, 1, 1),
+):
+    """`count` cases referred in `year` with a returnee, in a few statements."""
+    references = [Case.allocate_reference(year) for _ in range(count)]
+    cases = Case.objects.bulk_create(
+        Case(
+            reference=reference,
+            pseudonym="P",
+            region=region(region_code),
+            referred_by=referrer,
+            referring_organisation=referrer.organisation,
+            destination_country=country,
+            state=state,
+            created_at=dt.datetime(year, 3, 1 + i % 27, 12, tzinfo=dt.UTC),
+        )
+        for i, reference in enumerate(references)
+    )
+    Person.objects.bulk_create(
+        Person(case=case, relation="returnee", given_name="Å", family_name="Ö", date_of_birth=born)
+        for case in cases
+    )
+    return cases
+
+
+REGIONS = ["bergslagen", "stockholm", "mitt", "nord", "syd", "vast", "ost"]
+
+
+def background(referrer, per_region=2, country="UA"):
+    """A few cases in every region, as a real year has: hidden counts that are not all 0."""
+    for code in REGIONS:
+        bulk_cases(per_region, referrer, region_code=code, country=country)
+
+
+def rows(response, key):
+    return {
+        str(label): value
+        for label, *values in response.context["board"].by_key[key].table.rows
+        for value in values[:1]
+    }
+
+
+def test_the_national_view_counts_the_whole_programme_and_hides_small_counts(
+    national_coordinator, referrer
+):
+    background(referrer)
+    bulk_cases(14, referrer, country="NG")
+    bulk_cases(12, referrer, region_code="syd", country="RO")
+    bulk_cases(3, referrer, region_code="syd", country="TH")
+    response = sign_in(Client(), national_coordinator).get(URL)
+    assert response.status_code == 200
+    countries = rows(response, "country")
+    assert countries["Nigeria"] == 14
+    assert countries["Ukraina"] == 14
+    # Thailand (3) is one row with every rare destination: never named.
+    assert "Thailand" not in countries
+    assert countries["Other countries (fewer than 11 cases each)"] is SUPPRESSED
+    assert rows(response, "year")[str(THIS_YEAR)] == 43
+    regions = rows(response, "region")
+    assert regions["Stockholm"] == 16 and regions["Syd"] == 17
+    assert regions["Nord"] is SUPPRESSED
+
+
+def test_a_region_coordinator_sees_their_own_region_only(stockholm_coordinator, referrer):
+    background(referrer)
+    bulk_cases(14, referrer, country="NG")
+    bulk_cases(25, referrer, region_code="syd", country="RO")
+    client = sign_in(Client(), stockholm_coordinator)
+    # A region asked for in the address changes nothing: there is no region to choose.
+    response = client.get(URL, {"year": THIS_YEAR, "region": "syd"})
+    assert response.context["board"].region.code == "stockholm"
+    assert "region" not in response.context["form"].fields
+    assert rows(response, "year")[str(THIS_YEAR)] == 16
+    assert rows(response, "country")["Rumänien"] is SUPPRESSED
+    assert "region" not in response.context["board"].by_key
+    shown = [
+        cell
+        for section in response.context["board"].sections
+        for row in section.table.rows
+        for cell in row[1:]
+    ]
+    assert 27 not in shown and 25 not in shown  # Syd's figures
+    # The download says the same.
+    download = client.get(reverse("statistics:table", args=["year", "csv"]), {"region": "syd"})
+    text = download.content.decode("utf-8-sig")
+    assert f"{THIS_YEAR},16" in text and ",27" not in text
+
+
+def test_the_region_filter_shows_one_regions_column(iom_caseworker, referrer):
+    background(referrer)
+    bulk_cases(14, referrer, country="NG")
+    bulk_cases(25, referrer, region_code="syd", country="RO")
+    bulk_cases(12, referrer, region_code="syd", country="BG")
+    response = sign_in(Client(), iom_caseworker).get(URL, {"year": THIS_YEAR, "region": "syd"})
+    assert response.context["board"].region.code == "syd"
+    assert rows(response, "year")[str(THIS_YEAR)] == 39
+    assert rows(response, "country")["Rumänien"] == 25
+    assert rows(response, "country")["Nigeria"] is SUPPRESSED
+
+
+def test_a_year_that_is_not_offered_is_refused_in_words(national_coordinator):
+    response = sign_in(Client(), national_coordinator).get(URL, {"year": "1850"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["year"]
+    assert response.context["board"].year == THIS_YEAR
+    assert "There is a problem" in response.content.decode() or "Det finns ett problem" in (
+        response.content.decode()
+    )
+
+
+def test_durations_are_shown_for_groups_of_at_least_11(iom_caseworker, referrer):
+    cases = bulk_cases(12, referrer, state=CaseState.REFERRED)
+    coordinator_on = dt.date(THIS_YEAR, 3, 1)
+    for days, case in zip(itertools.cycle([5, 10, 20]), cases, strict=False):
+        Decision.objects.create(
+            case=case,
+            outcome=Decision.Outcome.APPROVED,
+            coordinator=referrer,
+            coordinator_on=coordinator_on,
+            iom_user=iom_caseworker,
+            decided_at=case.created_at + dt.timedelta(days=days),
+        )
+    client = sign_in(Client(), iom_caseworker)
+    table = client.get(URL).context["board"].by_key["durations"].table
+    to_decision, to_departure = table.rows
+    assert to_decision[1:] == (pytest.approx(5), pytest.approx(10), pytest.approx(20))
+    assert to_departure[1:] == (SUPPRESSED,) * 3
+    Decision.objects.filter(case__in=cases[:2]).delete()
+    table = client.get(URL).context["board"].by_key["durations"].table
+    assert table.rows[0][1:] == (SUPPRESSED,) * 3
+
+
+def test_forms_of_exploitation_count_every_form_a_case_names(national_coordinator, referrer):
+    cases = bulk_cases(12, referrer)
+    EligibilityAssessment.objects.bulk_create(
+        EligibilityAssessment(
+            case=case,
+            basis=EligibilityAssessment.Basis.TRAFFICKING_IDENTIFIED,
+            exploitation=["sexual", "begging"],
+            wants_voluntary_return=True,
+            destination=EligibilityAssessment.Destination.ORIGIN,
+            assessed_by=referrer,
+        )
+        for case in cases
+    )
+    response = sign_in(Client(), national_coordinator).get(URL)
+    forms = rows(response, "exploitation")
+    assert forms["Sexuell exploatering"] == 12 and forms["Tiggeri"] == 12
+    assert forms["Tvångsarbete"] is SUPPRESSED
+    assert rows(response, "basis")["Identifierat offer för människohandel"] == 12
+
+
+def test_follow_ups_are_counted_by_whether_they_were_done_on_time(national_coordinator, referrer):
+    cases = bulk_cases(12, referrer, state=CaseState.REFERRED)
+    due = dt.date(THIS_YEAR, 1, 10)
+    FollowUp.objects.bulk_create(
+        FollowUp(
+            case=case,
+            month=1,
+            due_on=due,
+            done_on=due,
+            how="phone",
+            recorded_by=referrer,
+            recorded_at=timezone.now(),
+        )
+        for case in cases
+    )
+    response = sign_in(Client(), national_coordinator).get(URL)
+    follow = rows(response, "follow-ups")
+    assert follow["Done on time"] == 12
+    assert follow["Done late"] is SUPPRESSED
+
+
+def test_every_view_and_download_is_audited_with_its_filters(iom_caseworker, referrer):
+    client = sign_in(Client(), iom_caseworker)
+    client.get(URL, {"year": THIS_YEAR, "region": "syd"})
+    client.get(reverse("statistics:table", args=["country", "xlsx"]), {"year": THIS_YEAR})
+    events = list(
+        AuditEvent.objects.filter(action__startswith="statistics.")
+        .order_by("id")
+        .values_list("action", "summary")
+    )
+    assert events == [
+        ("statistics.viewed", f"year={THIS_YEAR} region=syd"),
+        ("statistics.exported", f"table=country format=xlsx year={THIS_YEAR} region=all"),
+    ]
+
+
+def test_the_csv_is_the_pages_table_with_the_same_suppression(national_coordinator, referrer):
+    bulk_cases(14, referrer, country="NG")
+    bulk_cases(2, referrer, region_code="syd", country="RO")
+    client = sign_in(Client(), national_coordinator)
+    table = client.get(URL).context["board"].by_key["region"].table
+    response = client.get(reverse("statistics:table", args=["region", "csv"]))
+    assert response["Content-Disposition"].startswith("attachment")
+    read = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert read[0] == [str(header) for header in table.headers]
+    assert read[1:] == [[str(cell) for cell in row] for row in table.rows]
+    assert ["Syd", "färre än 11"] in read
+
+
+@pytest.mark.parametrize("path", [("nothing", "csv"), ("country", "exe")])
+def test_an_unknown_table_or_format_is_not_found(national_coordinator, path):
+    client = sign_in(Client(), national_coordinator)
+    assert client.get(reverse("statistics:table", args=path)).status_code == 404
+
+
+def test_the_dashboard_costs_the_same_for_10_or_1000_cases(national_coordinator, referrer):
+    client = sign_in(Client(), national_coordinator)
+    bulk_cases(10, referrer)
+    client.get(URL)
+    with CaptureQueriesContext(connection) as few:
+        client.get(URL)
+    bulk_cases(600, referrer, country="RO", region_code="syd")
+    bulk_cases(390, referrer, country="TH", year=THIS_YEAR - 1)
+    for code in REGIONS:
+        bulk_cases(2, referrer, region_code=code, year=THIS_YEAR - 1)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(URL)
+    assert len(few) == len(many)
+    assert rows(response, "year")[str(THIS_YEAR - 1)] == 404
+
+
+def test_the_home_page_offers_the_statistics_to_those_who_may_see_them(
+    national_coordinator, social_worker
+):
+    link = reverse("statistics:dashboard")
+    assert link in sign_in(Client(), national_coordinator).get("/").content.decode()
+    assert link not in sign_in(Client(), social_worker).get("/").content.decode()
+
+
+def test_scope(national_coordinator, stockholm_coordinator, referrer, nigeria_office):
+    assert dashboard.scope_for(national_coordinator).national
+    assert dashboard.scope_for(stockholm_coordinator).regions == {region("stockholm").pk}
+    assert dashboard.scope_for(referrer) is None
+    assert dashboard.scope_for(nigeria_office) is None
