@@ -126,14 +126,21 @@ class BarChart:
 
 
 def bar_chart(
-    table: Table, *, chart_id: str, label_column: int = 0, value_column: int = 1
+    table: Table,
+    *,
+    chart_id: str,
+    label_column: int = 0,
+    value_column: int = 1,
+    drawn: int | None = None,
 ) -> BarChart:
     """Horizontal bars, one a row of `table`: the category from `label_column`, the length
-    from `value_column` (numbers or `SUPPRESSED`), proportional to the largest value."""
+    from `value_column` (numbers or `SUPPRESSED`), proportional to the largest value. Only
+    the first `drawn` rows are drawn when given (a total stays in the table only)."""
     _check_id(chart_id)
-    labels = [_label(row[label_column]) for row in table.rows]
-    values = [_value(row[value_column]) for row in table.rows]
-    texts = [cell_text(row[value_column]) for row in table.rows]
+    drawn_rows = table.rows[:drawn]
+    labels = [_label(row[label_column]) for row in drawn_rows]
+    values = [_value(row[value_column]) for row in drawn_rows]
+    texts = [cell_text(row[value_column]) for row in drawn_rows]
     largest = max((value for value in values if value is not None), default=0)
     longest_text = max((len(text) for text in texts), default=0)
     # The longest bar leaves room for the longest value after it.
@@ -243,14 +250,21 @@ def nice_scale(largest: Number, *, whole: bool) -> tuple[Number, Number]:
 
 
 def line_chart(
-    table: Table, *, chart_id: str, label_column: int = 0, value_column: int = 1
+    table: Table,
+    *,
+    chart_id: str,
+    label_column: int = 0,
+    value_column: int = 1,
+    drawn: int | None = None,
 ) -> LineChart:
     """A line through the rows of `table` in order (months): the month from `label_column`,
-    the value from `value_column` (numbers or `SUPPRESSED`) on a scale from zero."""
+    the value from `value_column` (numbers or `SUPPRESSED`) on a scale from zero. Only the
+    first `drawn` rows are drawn when given (a total stays in the table only)."""
     _check_id(chart_id)
-    labels = [_label(row[label_column]) for row in table.rows]
-    values = [_value(row[value_column]) for row in table.rows]
-    texts = [cell_text(row[value_column]) for row in table.rows]
+    drawn_rows = table.rows[:drawn]
+    labels = [_label(row[label_column]) for row in drawn_rows]
+    values = [_value(row[value_column]) for row in drawn_rows]
+    texts = [cell_text(row[value_column]) for row in drawn_rows]
     shown = [value for value in values if value is not None]
     whole = all(isinstance(value, int) for value in shown)
     top_value, step = nice_scale(max(shown, default=0), whole=whole)
@@ -263,7 +277,7 @@ def line_chart(
     left = max(MARGIN + max(len(text) for text in tick_texts) * char + 8, half_label)
     right = min(PLOT_RIGHT, WIDTH - half_label)
     plot_height = PLOT_BOTTOM - PLOT_TOP
-    count = len(table.rows)
+    count = len(drawn_rows)
     spacing = (right - left) / (count - 1) if count > 1 else 0
 
     def y_of(value: Number) -> float:

@@ -490,6 +490,8 @@ class Section:
     table: Table
     chart: str = ""  # "bars", "line" or nothing
     note: str = ""
+    # Whether the last row is a total ("All cases"), which the chart leaves out.
+    has_total: bool = False
 
 
 @dataclass
@@ -555,6 +557,7 @@ def build(year: int, region: Region | None, *, today: dt.date | None = None) -> 
                 year_table.total(selected),
             ),
             chart="bars",
+            has_total=True,
         )
     )
     line = year_table.table.grid[years.index(year)]
@@ -570,6 +573,7 @@ def build(year: int, region: Region | None, *, today: dt.date | None = None) -> 
                     line[-1],
                 ),
                 chart="bars",
+                has_total=True,
             )
         )
 
@@ -614,6 +618,7 @@ def build(year: int, region: Region | None, *, today: dt.date | None = None) -> 
                     False if dimension.multi else dimension_table.total(selected),
                 ),
                 chart=dimension.chart,
+                has_total=not dimension.multi,
                 note=(
                     _("A case can name more than one form of exploitation: the rows do not add up.")
                     if dimension.multi
@@ -715,6 +720,7 @@ def build(year: int, region: Region | None, *, today: dt.date | None = None) -> 
                 follow_rows,
             ),
             chart="bars",
+            has_total=True,
         )
     )
     return board

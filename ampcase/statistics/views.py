@@ -61,10 +61,13 @@ def statistics_dashboard(request: HttpRequest) -> HttpResponse:
     sections = []
     for section in board.sections:
         chart = None
+        # A total is a line of the table, not a bar or a month of the chart.
+        drawn = -1 if section.has_total else None
+        chart_id = f"chart-{section.key}"
         if section.chart == "bars":
-            chart = charts.bar_chart(section.table, chart_id=f"chart-{section.key}")
+            chart = charts.bar_chart(section.table, chart_id=chart_id, drawn=drawn)
         elif section.chart == "line":
-            chart = charts.line_chart(section.table, chart_id=f"chart-{section.key}")
+            chart = charts.line_chart(section.table, chart_id=chart_id, drawn=drawn)
         sections.append({"section": section, "chart": chart})
     return render(
         request,

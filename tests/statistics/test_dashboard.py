@@ -270,3 +270,25 @@ def test_scope(national_coordinator, stockholm_coordinator, referrer, nigeria_of
     assert dashboard.scope_for(stockholm_coordinator).regions == {region("stockholm").pk}
     assert dashboard.scope_for(referrer) is None
     assert dashboard.scope_for(nigeria_office) is None
+
+
+def test_a_chart_draws_the_categories_and_leaves_the_total_to_its_table(
+    national_coordinator, referrer
+):
+    background(referrer)
+    response = sign_in(Client(), national_coordinator).get(URL)
+    charts = {item["section"].key: item for item in response.context["sections"]}
+    region_chart = charts["region"]["chart"]
+    assert [bar.label for bar in region_chart.bars] == [
+        "Bergslagen",
+        "Mitt",
+        "Nord",
+        "Stockholm",
+        "Syd",
+        "Väst",
+        "Öst",
+    ]
+    assert str(region_chart.table.rows[-1][0]) == "All cases"
+    assert len(charts["month"]["chart"].points) == 12
+    # A multi-valued dimension has no total: every row is drawn.
+    assert len(charts["exploitation"]["chart"].bars) == 7
