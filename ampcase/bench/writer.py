@@ -41,6 +41,9 @@ class Table:
         self.pk = self.index[model._meta.pk.attname]
         self.template = [_default(field, now) for field in self.fields]
         self.json = [i for i, f in enumerate(self.fields) if isinstance(f, models.JSONField)]
+        self.required = frozenset(
+            f.attname for f, v in zip(self.fields, self.template, strict=True) if v is MISSING
+        ) - {model._meta.pk.attname}
         self.rows: list[list] = []
         self.next_id = 1 + (model.objects.aggregate(top=models.Max("pk"))["top"] or 0)
         self.first_id = self.next_id
@@ -48,15 +51,15 @@ class Table:
 
     def add(self, **values) -> int:
         """One row; returns its primary key."""
+        if not self.required <= values.keys():
+            missing = ", ".join(sorted(self.required - values.keys()))
+            raise ValueError(f"{self.model.__name__}: no value for {missing}")
         row = self.template.copy()
         index = self.index
         for name, value in values.items():
             row[index[name]] = value
         pk = row[self.pk] = self.next_id
         self.next_id += 1
-        if MISSING in row:
-            missing = [f.attname for f, v in zip(self.fields, row, strict=True) if v is MISSING]
-            raise ValueError(f"{self.model.__name__}: no value for {', '.join(missing)}")
         self.rows.append(row)
         return pk
 
