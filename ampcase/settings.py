@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "reintegration",
     # Reporting across the apps: it reads them, and none of them reads it.
     "ampcase.statistics.apps.StatisticsConfig",
+    "ampcase.bench.apps.BenchConfig",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Realistic cases in bulk for benchmarks (`manage.py generate_cases`). No models."""
