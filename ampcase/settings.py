@@ -145,6 +145,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiles every query it thinks expensive, which costs more than it
+    # saves on this app's queries (the statistics' quartiles: 1.9 s with it, 0.4 s without,
+    # at 100,000 cases). Off for the project's own connections, whatever the server says.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -21,8 +21,8 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db import connection
+from django.db.models import Case as CaseWhen
 from django.db.models import (
-    Aggregate,
     Count,
     DurationField,
     Exists,
@@ -40,7 +40,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models import Case as CaseWhen
 from django.db.models.functions import Cast, ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 from django.utils.dates import MONTHS
@@ -183,18 +182,18 @@ def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
     )
 
 
+def _date_key(field: str):
+    """A date as the number yyyymmdd (in the programme's time zone for a moment)."""
+    return ExtractYear(field) * 10000 + ExtractMonth(field) * 100 + ExtractDay(field)
+
+
 def _age_expression():
-    born = F("returnee__date_of_birth")
-    years = ExtractYear("created_at") - ExtractYear(born)
-    before_birthday = CaseWhen(
-        When(
-            Q(created_month__lt=F("born_month"))
-            | Q(created_month=F("born_month"), created_day__lt=F("born_day")),
-            then=Value(1),
-        ),
-        default=Value(0),
+    # Whole years between two yyyymmdd numbers: the difference divided by 10,000, rounded
+    # down (an integer division in both PostgreSQL and SQLite).
+    return ExpressionWrapper(
+        (_date_key("created_at") - _date_key("returnee__date_of_birth")) / 10000,
+        output_field=IntegerField(),
     )
-    return years - before_birthday
 
 
 def _age_group():
@@ -246,9 +245,6 @@ def base_cases(year: int) -> QuerySet:
                 "people", condition=Q(people__relation=Person.Relation.RETURNEE)
             ),
             created_month=ExtractMonth("created_at"),
-            created_day=ExtractDay("created_at"),
-            born_month=ExtractMonth("returnee__date_of_birth"),
-            born_day=ExtractDay("returnee__date_of_birth"),
             exploitation_text=Cast("eligibility__exploitation", TextField()),
         )
         .annotate(age=_age_expression())
@@ -339,17 +335,6 @@ def year_counts() -> dict[tuple[int, int], int]:
 # --- Durations --------------------------------------------------------------------------------
 
 
-class Percentile(Aggregate):
-    """PostgreSQL's `percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)`."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = DurationField()
-
-    def __init__(self, expression, fraction: float, **extra):
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
-
-
 DURATIONS = (
     ("to_decision", _("From referral to IOM Finland's decision")),
     ("to_departure", _("From the decision to the departure")),
@@ -386,19 +371,30 @@ def durations(year: int, region: int | None) -> dict[str, dict[str, dt.timedelta
     """{duration: {"cases": n, "q1": ..., "median": ..., "q3": ...}}: one query."""
     cases = duration_cases(year, region)
     if connection.vendor == "postgresql":
-        aggregates = {}
+        # Each case's durations once (a common table expression), then the quartiles: asked
+        # of the annotated rows directly, PostgreSQL would run the subqueries once a figure.
+        rows = cases.order_by().values(*(key for key, _label in DURATIONS))
+        sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+        quote = connection.ops.quote_name
+        fractions = ", ".join(str(fraction) for fraction, _name in QUARTILES)
+        figures = []
         for key, _label in DURATIONS:
-            aggregates[f"{key}__cases"] = Count(key)
-            for fraction, name in QUARTILES:
-                aggregates[f"{key}__{name}"] = Percentile(key, fraction)
-        row = cases.aggregate(**aggregates)
-        return {
-            key: {
-                "cases": row[f"{key}__cases"],
-                **{name: row[f"{key}__{name}"] for _f, name in QUARTILES},
+            # The three quartiles from one sort of the durations.
+            figures.append(f"COUNT(d.{quote(key)})")
+            figures.append(
+                f"percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY d.{quote(key)})"
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(f"WITH d AS ({sql}) SELECT {', '.join(figures)} FROM d", params)  # noqa: S608
+            row = list(cursor.fetchone())
+        result = {}
+        for index, (key, _label) in enumerate(DURATIONS):
+            count, quartiles = row[2 * index], row[2 * index + 1] or [None] * len(QUARTILES)
+            result[key] = {
+                "cases": count,
+                **{name: value for (_f, name), value in zip(QUARTILES, quartiles, strict=True)},
             }
-            for key, _label in DURATIONS
-        }
+        return result
     # SQLite (the demo): no percentile function; the durations of one year, then quartiles.
     result = {}
     lists = defaultdict(list)
@@ -431,24 +427,31 @@ DISBURSED_STATES = [PaymentState.DISBURSED, PaymentState.RECONCILED]
 
 def support_amounts(year: int) -> dict[tuple[str, str, str, int], tuple[Decimal, int]]:
     """{(measure, country, category, region): (USD, cases)}: payments approved (committed)
-    or paid out (disbursed) in `year`. Two queries."""
+    or paid out (disbursed) in `year`. One query, one pass over the year's payments."""
     start, end = year_bounds(year)
     measures = {
-        "committed": Payment.objects.filter(
-            state__in=COMMITTED_STATES, decided_at__gte=start, decided_at__lt=end
-        ),
-        "disbursed": Payment.objects.filter(state__in=DISBURSED_STATES, disbursed_on__year=year),
+        "committed": Q(state__in=COMMITTED_STATES, decided_at__gte=start, decided_at__lt=end),
+        "disbursed": Q(state__in=DISBURSED_STATES, disbursed_on__year=year),
     }
+    figures = {}
+    for measure, condition in measures.items():
+        figures[f"{measure}_usd"] = Sum("amount", filter=condition)
+        figures[f"{measure}_cases"] = Count("case", distinct=True, filter=condition)
+    rows = (
+        Payment.objects.filter(measures["committed"] | measures["disbursed"])
+        .order_by()
+        .values("case__destination_country", "category", "case__region_id")
+        .annotate(**figures)
+    )
     result = {}
-    for measure, payments in measures.items():
-        rows = (
-            payments.order_by()
-            .values("case__destination_country", "category", "case__region_id")
-            .annotate(usd=Sum("amount"), cases=Count("case", distinct=True))
-            .values_list("case__destination_country", "category", "case__region_id", "usd", "cases")
-        )
-        for country, category, region, usd, cases in rows:
-            result[(measure, country or NOT_KNOWN, category, region)] = (usd, cases)
+    for row in rows:
+        key = (row["case__destination_country"] or NOT_KNOWN, row["category"])
+        for measure in measures:
+            if row[f"{measure}_cases"]:
+                result[(measure, *key, row["case__region_id"])] = (
+                    row[f"{measure}_usd"],
+                    row[f"{measure}_cases"],
+                )
     return result
 
 

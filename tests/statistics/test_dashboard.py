@@ -297,3 +297,14 @@ def test_a_chart_draws_the_categories_and_leaves_the_total_to_its_table(
     assert len(charts["month"]["chart"].points) == 12
     # A multi-valued dimension has no total: every row is drawn.
     assert len(charts["exploitation"]["chart"].bars) == 7
+
+
+def test_the_age_group_is_the_age_on_the_day_of_referral(referrer):
+    # Referred on 1 March (bulk_cases' first day): one the day before their 18th birthday,
+    # one on it, one without a date of birth.
+    bulk_cases(1, referrer, born=dt.date(THIS_YEAR - 18, 3, 2))
+    bulk_cases(1, referrer, born=dt.date(THIS_YEAR - 18, 3, 1))
+    bulk_cases(1, referrer, born=None)
+    stockholm = region("stockholm").pk
+    ages = dashboard.dimension_counts(THIS_YEAR)["age"]
+    assert ages == {("0", stockholm): 1, ("18", stockholm): 1, (dashboard.NOT_KNOWN, stockholm): 1}
