@@ -36,7 +36,7 @@ makemessages: $(VENV)/.installed
 run: setup
 	mkdir -p var
 	DEBUG=true $(BIN)/python manage.py migrate --verbosity 0
-	DEBUG=true $(BIN)/python manage.py seed_demo
+	DEBUG=true $(BIN)/python manage.py seed_demo --with-history
 	DEBUG=true $(BIN)/python manage.py demo_logins
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 

@@ -61,6 +61,20 @@ def seed() -> int:
     return len(cases.CASES)
 
 
+HISTORY_CASES = 600
+
+
+def seed_history() -> int:
+    """Some years of made-up cases beside the demo ones (the benchmarks' generator, a few
+    seconds on SQLite), so that the statistics show some figures and hide others. Once."""
+    from ampcase.bench import generate
+
+    if generate.generated_cases_exist():
+        return 0
+    generate.generate(HISTORY_CASES, seed=2026, users=30)
+    return HISTORY_CASES
+
+
 def _months_ago(months: int):
     if not months:
         return contextlib.nullcontext()

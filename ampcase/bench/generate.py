@@ -1027,3 +1027,8 @@ def refusal(*, force: bool) -> str | None:
         "This database holds cases the generator did not make. Use an empty database, or "
         "--yes-this-is-not-production on a benchmark or test database."
     )
+
+
+def generated_cases_exist() -> bool:
+    """Whether this database holds cases the generator made (the demo adds them once)."""
+    return Case.objects.filter(referring_organisation__name__endswith=people.MARK).exists()

@@ -308,3 +308,21 @@ def test_the_age_group_is_the_age_on_the_day_of_referral(referrer):
     stockholm = region("stockholm").pk
     ages = dashboard.dimension_counts(THIS_YEAR)["age"]
     assert ages == {("0", stockholm): 1, ("18", stockholm): 1, (dashboard.NOT_KNOWN, stockholm): 1}
+
+
+def test_the_demo_history_gives_the_dashboard_figures_to_show_and_to_hide(settings, tmp_path):
+    from django.core.management import call_command
+
+    from ampcase.accounts.models import User
+
+    settings.DOCUMENT_ROOT = tmp_path
+    call_command("seed_demo", "--force", "--with-history", stdout=io.StringIO())
+    response = client_for(User.objects.get(username="national")).get(URL, {"year": THIS_YEAR - 1})
+    cells = [
+        cell
+        for section in response.context["board"].sections
+        for row in section.table.rows
+        for cell in row[1:]
+    ]
+    assert sum(cell is SUPPRESSED for cell in cells) >= 10
+    assert sum(isinstance(cell, int) and cell >= 11 for cell in cells) >= 10
