@@ -190,7 +190,6 @@ DASHBOARD_VIEWERS = {
     "stockholm_coordinator",
     "syd_coordinator",
     "iom_caseworker",
-    "iom_approver",
     "national_coordinator",
 }
 STATISTICS_PAGES = {

@@ -7,8 +7,9 @@ the page runs the same handful of queries whatever the number of cases. Duration
 quartiles (`percentile_cont` on PostgreSQL; on the SQLite demo database, which has no such
 function, from the list of durations).
 
-Who sees what (`scope_for`): the national coordinator and IOM Finland the whole programme,
-with a region filter; a region coordinator their own region only. Everyone else: nothing.
+Who sees what (`scope_for`): the national coordinator and IOM Finland's caseworkers the whole
+programme, with a region filter; a region coordinator their own region only. Everyone else
+(referrers, social workers, IOM Finland's approvers, country offices): nothing.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ from reintegration.models import Category, FollowUp, Payment, PaymentState, Trav
 
 from . import release
 
-NATIONAL_ROLES = frozenset({Role.NATIONAL_COORDINATOR, Role.IOM_CASEWORKER, Role.IOM_APPROVER})
+# IOM Finland's caseworkers run the cases and report them; its approvers decide payments and
+# see no statistics (issue 12), nor do referrers, social workers and country offices.
+NATIONAL_ROLES = frozenset({Role.NATIONAL_COORDINATOR, Role.IOM_CASEWORKER})
 
 
 @dataclass(frozen=True)

@@ -270,8 +270,9 @@ def test_the_home_page_offers_the_statistics_to_those_who_may_see_them(
     assert link not in client_for(social_worker).get("/").content.decode()
 
 
-def test_scope(national_coordinator, stockholm_coordinator, referrer, nigeria_office):
+def test_scope(national_coordinator, stockholm_coordinator, referrer, nigeria_office, iom_approver):
     assert dashboard.scope_for(national_coordinator).national
+    assert dashboard.scope_for(iom_approver) is None
     assert dashboard.scope_for(stockholm_coordinator).regions == {region("stockholm").pk}
     assert dashboard.scope_for(referrer) is None
     assert dashboard.scope_for(nigeria_office) is None
