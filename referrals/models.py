@@ -161,6 +161,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        indexes = [
+            # The case list's default order (last activity, newest first: scanned backwards)
+            # and the work queues' (the longest untouched first): a page reads 50 rows of the
+            # index instead of sorting every visible case.
+            models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
+        ]
         permissions = [
             ("view_identity", "Can see who the returnee is"),
             ("work_case", "Can prepare the case"),
@@ -335,7 +341,14 @@ class CaseGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         abstract = False
-        indexes = [models.Index(fields=["group", "permission"], name="case_groupperm_group_idx")]
+        indexes = [
+            models.Index(fields=["group", "permission"], name="case_groupperm_group_idx"),
+            # The lists' permission probe (`grants.cases_for`): for one case, one permission,
+            # the user's groups, from the index alone.
+            models.Index(
+                fields=["content_object", "permission", "group"], name="case_groupperm_case_idx"
+            ),
+        ]
 
 
 ADULT_AGE = 18

@@ -5,12 +5,25 @@ Actions are POST-only; their GET shows a confirmation page."""
 
 from __future__ import annotations
 
+import time
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case as DbCase
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Lower
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django_countries import countries
 from django_countries.fields import Country
 from django_fsm import can_proceed, has_transition_perm
 
@@ -25,6 +39,7 @@ from ampcase import audit
 from ampcase.accounts.models import OrganisationKind, User
 from ampcase.accounts.roles import Role
 from ampcase.lib import fsm
+from ampcase.lib.pagination import CappedPaginator
 from ampcase.lib.text import fold, sort_key
 
 from . import grants, permissions, progress, registry, services, timeline
@@ -61,6 +76,8 @@ from .models import (
 )
 
 PAGE_SIZE = 50
+# The case list counts its cases up to here and then says "more than" (see CappedPaginator).
+COUNT_CAP = 1000
 
 
 def _open(case: Case) -> bool:
@@ -70,6 +87,17 @@ def _open(case: Case) -> bool:
 
 def _returnee(case_field: str = "pk"):
     return Person.objects.filter(case=OuterRef(case_field), relation=Person.Relation.RETURNEE)
+
+
+def _children():
+    """The number of the case's accompanying children, counted for the row it is read in."""
+    return (
+        Person.objects.filter(case=OuterRef("pk"), relation=Person.Relation.CHILD)
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
 
 
 def _search(cases, term: str):
@@ -90,11 +118,15 @@ def _search(cases, term: str):
     return cases.filter(found)
 
 
-def _sorts(destinations: set[str]) -> dict:
+def _sorts() -> dict:
     """The columns the list sorts by (`?sort=name`, `?sort=-name`): key -> (expression,
     whether ascending means the expression's descending order). Only what the row shows
-    counts: a hidden name or birth date never orders a row."""
-    by_name = sorted(destinations, key=lambda code: sort_key(Country(code).name))
+    counts: a hidden name or birth date never orders a row. Destinations sort by their names
+    in the language of the page (every country's rank: PostgreSQL computes it only when the
+    list is sorted by destination)."""
+    by_name = sorted(
+        (code for code, _name in countries), key=lambda code: sort_key(Country(code).name)
+    )
     return {
         "reference": (F("reference"), False),
         "name": (
@@ -129,6 +161,8 @@ def _sorts(destinations: set[str]) -> dict:
 
 
 DEFAULT_SORT = "-updated"
+# The sorts whose column is never empty (NOT NULL in the table).
+NEVER_EMPTY = {"reference", "region", "updated"}
 COLUMNS = [
     ("reference", gettext_lazy("Reference")),
     ("name", gettext_lazy("Name or pseudonym")),
@@ -169,21 +203,51 @@ def _columns(request: HttpRequest, sort: str) -> list[dict]:
     return columns
 
 
+# How long the case list's filter keeps the destinations of the user's cases (seconds).
+DESTINATIONS_KEPT = 300
+
+
+def _destinations(request: HttpRequest) -> set[str]:
+    """The destination countries of the cases the user sees, for the country filter: kept in
+    the session for `DESTINATIONS_KEPT` seconds, because finding them reads every visible case
+    (a tenth of a second and more at 100,000 cases) and they seldom change. They only put
+    these countries first: every country stays in the filter, so a country added since is
+    found in the full list below them."""
+    kept = request.session.get("case_list_destinations")
+    now = time.time()
+    if kept and kept.get("user") == request.user.pk and now - kept["at"] < DESTINATIONS_KEPT:
+        return set(kept["codes"])
+    codes = grants.destinations_for(request.user)
+    request.session["case_list_destinations"] = {
+        "user": request.user.pk,
+        "at": now,
+        "codes": sorted(codes),
+    }
+    return codes
+
+
 def case_list(request: HttpRequest) -> HttpResponse:
     """The cases the user works on, searched, filtered, sorted and paginated in the
-    database."""
-    destinations = grants.destinations_for(request.user)
+    database. Every column is read per row shown, never aggregated over every visible case
+    (see docs/PERFORMANCE.md): the returnee is one join, the children a count per row, and
+    the number of cases is counted only up to `COUNT_CAP`."""
+    destinations = _destinations(request)
     form = CaseFilterForm(request.GET or None, destinations=destinations, sorts=_sort_choices())
     cases = (
         grants.cases_for(request.user)
         .select_related("region")
         .annotate(
+            # The returnee (one per case, a unique constraint): joined once, whatever the
+            # columns, the sort and the filters read of them.
+            returnee=FilteredRelation(
+                "people", condition=Q(people__relation=Person.Relation.RETURNEE)
+            ),
             identity_visible=grants.identity_visible_annotation(request.user),
-            given_name=Subquery(_returnee().values("given_name")[:1]),
-            family_name=Subquery(_returnee().values("family_name")[:1]),
-            name_key=Subquery(_returnee().values("search_name")[:1]),
-            born=Subquery(_returnee().values("date_of_birth")[:1]),
-            children=Count("people", filter=Q(people__relation=Person.Relation.CHILD)),
+            given_name=F("returnee__given_name"),
+            family_name=F("returnee__family_name"),
+            name_key=F("returnee__search_name"),
+            born=F("returnee__date_of_birth"),
+            children=Coalesce(Subquery(_children()), 0),
         )
     )
     if form.is_valid():
@@ -205,17 +269,23 @@ def case_list(request: HttpRequest) -> HttpResponse:
             cases = cases.filter(created_at__date__lte=data["referred_to"])
         if data["q"].strip():
             cases = _search(cases, data["q"].strip())
-    sorts = _sorts(destinations)
+    sorts = _sorts()
     sort = request.GET.get("sort", DEFAULT_SORT)
     if sort.lstrip("-") not in sorts:
         sort = DEFAULT_SORT
     expression, inverted = sorts[sort.lstrip("-")]
+    # Empty values last, but only where a column can be empty: "NULLS LAST" on a column that
+    # never is would keep PostgreSQL from reading the order off an index.
+    nulls_last = True if sort.lstrip("-") not in NEVER_EMPTY else None
     if sort.startswith("-") != inverted:
-        expression = expression.desc(nulls_last=True)
+        expression = expression.desc(nulls_last=nulls_last)
     else:
-        expression = expression.asc(nulls_last=True)
+        expression = expression.asc(nulls_last=nulls_last)
     cases = cases.order_by(expression, "-updated_at", "-id")
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    counted = cases.order_by().values("pk")
+    page = CappedPaginator(cases, PAGE_SIZE, cap=COUNT_CAP, counted=counted).get_page(
+        request.GET.get("page")
+    )
     audit.record(request, "case.list_viewed", summary=f"page {page.number}")
     query = request.GET.copy()
     query.pop("page", None)
