@@ -166,6 +166,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # and the work queues' (the longest untouched first): a page reads 50 rows of the
             # index instead of sorting every visible case.
             models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
+            # Each work queue: the cases in one state, the longest untouched first. (Without
+            # it the queues read case_updated_idx from the oldest case until ten matched.)
+            models.Index(fields=["state", "updated_at", "id"], name="case_state_updated_idx"),
         ]
         permissions = [
             ("view_identity", "Can see who the returnee is"),

@@ -5,21 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_regions_and_roles'),
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('referrals', '0010_consent_purpose_statistics'),
+        ("accounts", "0002_regions_and_roles"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("referrals", "0010_consent_purpose_statistics"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['updated_at', 'id'], name='case_updated_idx'),
+            model_name="case",
+            index=models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
         ),
         migrations.AddIndex(
-            model_name='casegroupobjectpermission',
-            index=models.Index(fields=['content_object', 'permission', 'group'], name='case_groupperm_case_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["state", "updated_at", "id"], name="case_state_updated_idx"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="casegroupobjectpermission",
+            index=models.Index(
+                fields=["content_object", "permission", "group"], name="case_groupperm_case_idx"
+            ),
         ),
     ]

@@ -164,3 +164,41 @@ def test_sorting_by_destination_orders_a_country_not_yet_in_the_filter(client):
         client.cookies["django_language"] = "en"
         response = client.get(reverse("referrals:cases"), {"sort": "destination"})
     assert [case.reference for case in response.context["page"]][0] == albania.reference
+
+
+# The country select, rendered from memory.
+
+
+def _country_html(data, language, destinations=("DE", "NG")):
+    from django import forms
+
+    from referrals.forms import CaseFilterForm
+
+    with translation.override(language):
+        form = CaseFilterForm(data, destinations=set(destinations))
+        cached = str(form["country"])
+        field = form.fields["country"]
+        plain = forms.Select(choices=field.choices).render(
+            "country", form["country"].value(), {"id": "id_country"}
+        )
+    return cached, plain
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+@pytest.mark.parametrize("data", [None, {"country": "NG"}, {"country": "SE"}])
+def test_the_country_select_from_memory_is_the_select_django_renders(language, data):
+    for _ in range(2):  # the first renders, the second comes from memory
+        cached, plain = _country_html(data, language)
+        assert cached == plain
+
+
+def test_the_country_select_follows_the_language_value_and_destinations():
+    swedish, _plain = _country_html(None, "sv")
+    english, _plain = _country_html(None, "en")
+    chosen, _plain = _country_html({"country": "NG"}, "en")
+    fewer, _plain = _country_html(None, "en", destinations=("DE",))
+    assert "Tyskland" in swedish and "Germany" in english
+    assert 'value="NG" selected' in chosen and "selected" not in english.replace(
+        'value="" selected', ""
+    )
+    assert fewer != english
