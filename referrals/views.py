@@ -114,7 +114,7 @@ def _search(cases, term: str):
         named = Person.objects.filter(case=OuterRef("pk"))
         for word in words:
             named = named.filter(search_name__contains=word)
-        found |= Q(identity_visible=True) & Q(Exists(named))
+        found |= Q(identity_known=True) & Q(Exists(named))
     return cases.filter(found)
 
 
@@ -130,7 +130,7 @@ def _sorts() -> dict:
     return {
         "reference": (F("reference"), False),
         "name": (
-            DbCase(When(identity_visible=True, then="name_key"), default=Lower("pseudonym")),
+            DbCase(When(identity_known=True, then="name_key"), default=Lower("pseudonym")),
             False,
         ),
         "region": (F("region__name"), False),
@@ -153,7 +153,7 @@ def _sorts() -> dict:
             False,
         ),
         # Youngest first: the latest birth date first.
-        "age": (DbCase(When(identity_visible=True, then="born"), default=None), True),
+        "age": (DbCase(When(identity_known=True, then="born"), default=None), True),
         "children": (F("children"), False),
         "risk": (F("risk_level"), False),
         "updated": (F("updated_at"), False),
@@ -236,13 +236,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
     cases = (
         grants.cases_for(request.user)
         .select_related("region")
+        # Whether the user may see who the returnee is, for the search and the sorts, which
+        # ask it of every visible case: an alias, not selected, so it costs nothing unless used.
+        .alias(identity_known=grants.identity_visible_annotation(request.user))
         .annotate(
             # The returnee (one per case, a unique constraint): joined once, whatever the
             # columns, the sort and the filters read of them.
             returnee=FilteredRelation(
                 "people", condition=Q(people__relation=Person.Relation.RETURNEE)
             ),
-            identity_visible=grants.identity_visible_annotation(request.user),
+            # Whether the row's identity may be shown: for the 50 rows shown, probed per row.
+            identity_visible=grants.identity_visible_annotation(request.user, per_row=True),
             given_name=F("returnee__given_name"),
             family_name=F("returnee__family_name"),
             name_key=F("returnee__search_name"),

@@ -202,3 +202,32 @@ def test_the_country_select_follows_the_language_value_and_destinations():
         'value="" selected', ""
     )
     assert fewer != english
+
+
+# The identity column, probed per row.
+
+
+def test_the_identity_column_probed_per_row_says_what_the_filter_form_says(
+    stockholm_coordinator, iom_caseworker
+):
+    from referrals import grants, services
+    from tests.factories import add_consent
+
+    shared = services.share_for_consultation(make_case(), by=stockholm_coordinator)
+    consented = services.share_for_consultation(make_case(), by=stockholm_coordinator)
+    add_consent(consented)
+    make_case()
+    for user in (stockholm_coordinator, iom_caseworker):
+        rows = grants.cases_for(user).annotate(
+            per_row=grants.identity_visible_annotation(user, per_row=True),
+            hashed=grants.identity_visible_annotation(user),
+        )
+        pairs = {case.pk: (case.per_row, case.hashed) for case in rows}
+        assert all(per_row == hashed for per_row, hashed in pairs.values())
+    iom = {
+        case.pk: case.visible
+        for case in grants.cases_for(iom_caseworker).annotate(
+            visible=grants.identity_visible_annotation(iom_caseworker, per_row=True)
+        )
+    }
+    assert iom == {shared.pk: False, consented.pk: True}
