@@ -162,9 +162,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("case")
         verbose_name_plural = _("cases")
         indexes = [
-            # The case list's default order (last activity, newest first: scanned backwards)
-            # and the work queues' (the longest untouched first): a page reads 50 rows of the
-            # index instead of sorting every visible case.
+            # The case list's default order (last activity, newest first: scanned backwards):
+            # a page reads 50 rows of the index instead of sorting every visible case.
             models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
             # Each work queue: the cases in one state, the longest untouched first. (Without
             # it the queues read case_updated_idx from the oldest case until ten matched.)
