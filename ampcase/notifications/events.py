@@ -16,6 +16,9 @@ one who made the change is not told of it.
 | rejection, changes asked | rejected, changes_requested | the region's coordinators |
 | departure | departed | the destination's country office |
 | an incident on the journey | incident | the region's coordinators and IOM Finland's caseworkers |
+| a risk table completed and signed | risk_table_completed | the region's coordinators |
+| a payment requested | payment_requested | IOM Finland's approvers |
+| a payment approved | payment_approved | the destination's country office |
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from ampcase.accounts.roles import Role
 from referrals import grants
 from referrals.models import Case, Decision
-from referrals.permissions import DECIDE, VIEW
+from referrals.permissions import DECIDE, IDENTITY, VIEW
 from referrals.registry import Change
 
 from .kinds import Kind
@@ -63,6 +66,17 @@ def coordinators_and_iom(case: Case) -> QuerySet:
     return with_role(grants.holders(case, VIEW), Role.REGION_COORDINATOR, Role.IOM_CASEWORKER)
 
 
+def approvers(case: Case) -> QuerySet:
+    """IOM Finland's approvers who may decide a payment of the case (they need to see who is
+    paid: `reintegration.permissions.can_decide_payment`)."""
+    return with_role(grants.holders(case, IDENTITY), Role.IOM_APPROVER)
+
+
+def paying_office(case: Case) -> QuerySet:
+    """The destination's office that pays out (`reintegration.permissions.can_keep_accounts`)."""
+    return with_role(grants.holders(case, IDENTITY), Role.COUNTRY_OFFICE)
+
+
 def _submission(case: Case) -> str:
     asked = case.decisions.filter(outcome=Decision.Outcome.CHANGES_REQUESTED).exists()
     return Kind.RESUBMITTED if asked else Kind.SUBMITTED
@@ -82,6 +96,9 @@ RULES: dict[str, list[tuple[str | Callable[[Case], str], Audience]]] = {
     "case.changes_requested": [(Kind.CHANGES_REQUESTED, coordinators)],
     "travel.departed": [(Kind.DEPARTED, country_office)],
     "travel.incident": [(Kind.INCIDENT, coordinators_and_iom)],
+    "risk_table.completed": [(Kind.RISK_TABLE_COMPLETED, coordinators)],
+    "payment.requested": [(Kind.PAYMENT_REQUESTED, approvers)],
+    "payment.approved": [(Kind.PAYMENT_APPROVED, paying_office)],
 }
 
 

@@ -19,3 +19,6 @@ class Kind(models.TextChoices):
     APPROVED_FOR_RECEPTION = "approved_for_reception", _("Return approved: prepare the reception")
     DEPARTED = "departed", _("Returnee has departed: arrival expected")
     INCIDENT = "incident", _("Incident on the journey")
+    RISK_TABLE_COMPLETED = "risk_table_completed", _("Risk table completed")
+    PAYMENT_REQUESTED = "payment_requested", _("Payment to approve")
+    PAYMENT_APPROVED = "payment_approved", _("Payment approved: pay it out")

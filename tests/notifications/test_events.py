@@ -2,8 +2,10 @@
 they hold on the case at that moment, never the one who made the change."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ampcase.accounts.roles import Role
@@ -15,8 +17,10 @@ from reintegration.services import travel
 from tests.factories import (
     OrganisationFactory,
     add_consent,
+    make_arrived_case,
     make_case,
     make_ready_to_submit,
+    make_risk_table,
     make_travel_plan,
     make_user,
     region,
@@ -24,6 +28,8 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+User = get_user_model()
 
 
 def told(kind: str) -> set[str]:
@@ -177,6 +183,48 @@ def test_incident_tells_coordinators_and_iom_finland(everyone, second_iom_casewo
     make_travel_plan(case, state="booked")
     travel.report_incident(case, by=everyone["iom_caseworker"], description="Did not come")
     assert told(Kind.INCIDENT) == {"karin.sthlm", case.submitted_by.username, "eero.iom"}
+
+
+def test_completed_risk_table_tells_the_regions_coordinators(everyone):
+    from risk import services as risk_services
+
+    case = make_case(CaseState.PREPARING, social_worker=everyone["social_worker"])
+    grants.sync_case_permissions(case)
+    make_risk_table(case)
+    risk_services.complete_table(case, by=everyone["stockholm_coordinator"])
+    assert told(Kind.RISK_TABLE_COMPLETED) == set()
+    make_risk_table(case)
+    risk_services.complete_table(case, by=everyone["social_worker"])
+    assert told(Kind.RISK_TABLE_COMPLETED) == {"karin.sthlm"}
+
+
+@pytest.fixture
+def arrived(settings, tmp_path):
+    settings.DOCUMENT_ROOT = tmp_path
+    return make_arrived_case(arrived_on=dt.date(2026, 9, 15))
+
+
+def test_payment_request_tells_iom_finlands_approvers_and_approval_the_office(
+    everyone, arrived, kenya_office
+):
+    from reintegration.models import Category
+    from reintegration.services import support
+
+    payment = support.request_payment(
+        arrived,
+        by=everyone["iom_caseworker"],
+        beneficiary=arrived.people.get(relation="returnee"),
+        category=Category.SUBSISTENCE,
+        month=1,
+        amount=Decimal("150.00"),
+        payee="returnee",
+        method="cash",
+    )
+    assert told(Kind.PAYMENT_REQUESTED) == {"mikko.iom"}
+    approver = User.objects.get(username="mikko.iom")
+    support.approve_payment(payment, by=approver)
+    # Nigeria's office pays it out; not Kenya's, not IOM Finland.
+    assert told(Kind.PAYMENT_APPROVED) == {"ngozi.iom"}
 
 
 def test_a_change_that_no_rule_names_tells_nobody(everyone):
