@@ -77,13 +77,30 @@ def paying_office(case: Case) -> QuerySet:
     return with_role(grants.holders(case, IDENTITY), Role.COUNTRY_OFFICE)
 
 
+def _arrival(case: Case) -> dict:
+    """Where and when the returnee is expected (the departed journey's last flight, in the
+    local time at the airport): codes and times, nothing personal."""
+    from reintegration.models import TravelPlan, TravelState
+
+    plan = TravelPlan.objects.filter(case=case, state=TravelState.DEPARTED).order_by("-id").first()
+    last = plan.first_and_last_flight()[1] if plan is not None else None
+    if last is None:
+        return {}
+    return {
+        "flight": last.flight_number,
+        "airport": last.to_airport,
+        "lands": f"{last.arrives_on.isoformat()} {last.arrives_at:%H:%M}",
+    }
+
+
 def _submission(case: Case) -> str:
     asked = case.decisions.filter(outcome=Decision.Outcome.CHANGES_REQUESTED).exists()
     return Kind.RESUBMITTED if asked else Kind.SUBMITTED
 
 
 Audience = Callable[[Case], QuerySet]
-# By timeline action: (the kind, or a function of the case giving it; who is told).
+# By timeline action: (the kind, or a function of the case giving it; who is told), and the
+# params a kind carries (a function of the case; codes only, worded at display time).
 RULES: dict[str, list[tuple[str | Callable[[Case], str], Audience]]] = {
     "case.referred": [(Kind.REFERRED, coordinators)],
     "case.submitted": [(_submission, deciders)],
@@ -102,6 +119,9 @@ RULES: dict[str, list[tuple[str | Callable[[Case], str], Audience]]] = {
 }
 
 
+PARAMS: dict[str, Callable[[Case], dict]] = {Kind.DEPARTED: _arrival}
+
+
 def on_changes(changes: list[Change]) -> None:
     for change in changes:
         for kind, audience in RULES.get(change.action, []):
@@ -110,4 +130,5 @@ def on_changes(changes: list[Change]) -> None:
             recipients = audience(case)
             if change.by is not None:
                 recipients = recipients.exclude(pk=change.by.pk)
-            notify(case, code, recipients)
+            params = PARAMS[code](case) if code in PARAMS else {}
+            notify(case, code, recipients, params)

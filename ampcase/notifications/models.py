@@ -161,3 +161,15 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.case.reference}"
+
+    @property
+    def detail(self) -> str:
+        """What the params add, in the reader's language ("" for most kinds). Shown in the
+        app only: the mail says no more than the kind."""
+        if self.kind == Kind.DEPARTED and self.params.get("flight"):
+            return _("Flight %(flight)s, landing at %(airport)s %(lands)s (local time)") % {
+                "flight": self.params["flight"],
+                "airport": self.params.get("airport", ""),
+                "lands": self.params.get("lands", ""),
+            }
+        return ""

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import translation
 
 from ampcase.accounts.roles import Role
 from ampcase.notifications.kinds import Kind
@@ -176,6 +177,12 @@ def test_departure_tells_the_destinations_office_only(everyone, kenya_office):
     make_travel_plan(case, state="booked", day=yesterday())
     travel.record_departure(case, by=everyone["iom_caseworker"])
     assert told(Kind.DEPARTED) == {"ngozi.iom"}
+    # Arrival expected: the last flight and when it lands, as the clocks there show it.
+    notification = Notification.objects.get(kind=Kind.DEPARTED)
+    lands = f"{yesterday().isoformat()} 12:00"
+    assert notification.params == {"flight": "KL1100", "airport": "AMS", "lands": lands}
+    with translation.override("en"):
+        assert notification.detail == f"Flight KL1100, landing at AMS {lands} (local time)"
 
 
 def test_incident_tells_coordinators_and_iom_finland(everyone, second_iom_caseworker):
