@@ -19,14 +19,21 @@ one who made the change is not told of it.
 | a risk table completed and signed | risk_table_completed | the region's coordinators |
 | a payment requested | payment_requested | IOM Finland's approvers |
 | a payment approved | payment_approved | the destination's country office |
+| a follow-up contact overdue (the worker, once each) | follow_up_overdue | the destination's |
+| | | country office and IOM Finland's caseworkers |
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from django.contrib.auth.models import Group
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import transaction
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
 
 from ampcase.accounts.roles import Role
 from referrals import grants
@@ -35,6 +42,7 @@ from referrals.permissions import DECIDE, IDENTITY, VIEW
 from referrals.registry import Change
 
 from .kinds import Kind
+from .models import Notification
 from .services import notify
 
 
@@ -132,3 +140,55 @@ def on_changes(changes: list[Change]) -> None:
                 recipients = recipients.exclude(pk=change.by.pk)
             params = PARAMS[code](case) if code in PARAMS else {}
             notify(case, code, recipients, params)
+
+
+# Changes no one makes: a follow-up contact whose day passed. The worker looks once a pass.
+
+
+def follow_up_readers(case: Case) -> QuerySet:
+    """Those who read what a follow-up found (`reintegration.permissions.can_read_follow_ups`):
+    the destination's office and IOM Finland's caseworkers, each seeing the identity."""
+    return with_role(grants.holders(case, IDENTITY), Role.COUNTRY_OFFICE, Role.IOM_CASEWORKER)
+
+
+def follow_ups_overdue(now: datetime | None = None) -> int:
+    """Tell of every follow-up contact of a case in reintegration whose day has passed in the
+    destination's time zone, once per contact (a notification of it on the case, for its
+    month, means it was told). Contacts another worker is telling of are skipped. Returns how
+    many contacts were told."""
+    from reintegration.models import FollowUp
+    from reintegration.services.followup import country_zone
+    from reintegration.services.support import SUPPORT_STATES
+
+    now = now or timezone.now()
+    # The month as text on both sides: PostgreSQL compares no jsonb with an integer.
+    told = (
+        Notification.objects.filter(case=OuterRef("case"), kind=Kind.FOLLOW_UP_OVERDUE)
+        .annotate(told_month=KT("params__month"))
+        .filter(told_month=Cast(OuterRef("month"), CharField()))
+    )
+    open_contacts = FollowUp.objects.filter(
+        case__state__in=SUPPORT_STATES, done_on__isnull=True
+    ).exclude(Exists(told))
+    countries = set(
+        open_contacts.order_by().values_list("case__destination_country", flat=True).distinct()
+    )
+    overdue = Q(pk__in=[])
+    for code in countries:
+        today = now.astimezone(country_zone(code)).date()
+        overdue |= Q(case__destination_country=code, due_on__lt=today)
+    with transaction.atomic():
+        late = list(
+            open_contacts.filter(overdue)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("case")
+            .order_by("due_on", "id")
+        )
+        for follow_up in late:
+            notify(
+                follow_up.case,
+                Kind.FOLLOW_UP_OVERDUE,
+                follow_up_readers(follow_up.case),
+                {"month": follow_up.month, "due": follow_up.due_on.isoformat()},
+            )
+    return len(late)

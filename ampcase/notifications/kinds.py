@@ -22,3 +22,4 @@ class Kind(models.TextChoices):
     RISK_TABLE_COMPLETED = "risk_table_completed", _("Risk table completed")
     PAYMENT_REQUESTED = "payment_requested", _("Payment to approve")
     PAYMENT_APPROVED = "payment_approved", _("Payment approved: pay it out")
+    FOLLOW_UP_OVERDUE = "follow_up_overdue", _("Follow-up overdue")

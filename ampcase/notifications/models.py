@@ -172,4 +172,9 @@ class Notification(models.Model):
                 "airport": self.params.get("airport", ""),
                 "lands": self.params.get("lands", ""),
             }
+        if self.kind == Kind.FOLLOW_UP_OVERDUE and self.params.get("month"):
+            return _("The contact of month %(month)s was due on %(due)s") % {
+                "month": self.params["month"],
+                "due": self.params.get("due", ""),
+            }
         return ""

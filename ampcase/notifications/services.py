@@ -264,7 +264,11 @@ def send_due(limit: int = 500) -> tuple[int, int]:
 
 
 def run_once(now: datetime | None = None) -> tuple[int, int, int]:
-    """One pass of the worker: (digests written, mails sent, sends failed)."""
+    """One pass of the worker: (digests written, mails sent, sends failed). Overdue follow-ups
+    are told first, so that their mail goes out in the same pass."""
+    from .events import follow_ups_overdue
+
+    follow_ups_overdue(now)
     digests = build_digests(now)
     sent, failed = send_due()
     return digests, sent, failed

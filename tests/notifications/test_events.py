@@ -234,6 +234,22 @@ def test_payment_request_tells_iom_finlands_approvers_and_approval_the_office(
     assert told(Kind.PAYMENT_APPROVED) == {"ngozi.iom"}
 
 
+def test_overdue_follow_ups_tell_the_office_and_iom_finland_once(everyone, arrived):
+    from ampcase.notifications.events import follow_ups_overdue
+
+    # Arrived on 15 September: months 1 and 2 were due on 15 October and 15 November.
+    now = dt.datetime(2026, 12, 1, 12, 0, tzinfo=dt.UTC)
+    assert follow_ups_overdue(now) == 2
+    assert told(Kind.FOLLOW_UP_OVERDUE) == {"ngozi.iom", "aino.iom"}
+    months = Notification.objects.filter(recipient__username="ngozi.iom").values_list(
+        "params__month", flat=True
+    )
+    assert sorted(months) == [1, 2]
+    # Told once: the next pass finds nothing new, until another month's day passes.
+    assert follow_ups_overdue(now) == 0
+    assert follow_ups_overdue(now + dt.timedelta(days=15)) == 1
+
+
 def test_a_change_that_no_rule_names_tells_nobody(everyone):
     case = make_case(CaseState.REFERRED)
     services.start_screening(case, by=everyone["stockholm_coordinator"])
