@@ -141,3 +141,17 @@ def test_settings_refuse_an_unknown_choice(iom_client, iom_caseworker):
     )
     assert response.status_code == 200
     assert not MailPreference.objects.exists()
+
+
+def test_the_administrator_reads_the_outbox_and_cannot_change_it(admin_client_2fa):
+    services.notify(make_case(), Kind.REFERRED, _someone())
+    url = reverse("admin:notifications_outboxmail_changelist")
+    assert admin_client_2fa.get(url).status_code == 200
+    assert admin_client_2fa.get(reverse("admin:notifications_outboxmail_add")).status_code == 403
+
+
+def _someone():
+    from tests.factories import make_user
+
+    user = make_user()
+    return type(user).objects.filter(pk=user.pk)
