@@ -38,7 +38,11 @@ run: setup
 	DEBUG=true $(BIN)/python manage.py migrate --verbosity 0
 	DEBUG=true $(BIN)/python manage.py seed_demo --with-history
 	DEBUG=true $(BIN)/python manage.py demo_logins
-	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
+	@# The outbox worker beside the server: notification mail shows in this console (DEBUG
+	@# uses the console mail backend). It stops with the server.
+	DEBUG=true $(BIN)/python manage.py send_outbox --loop --interval 5 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 migrate: setup
 	mkdir -p var

@@ -82,6 +82,9 @@ INSTALLED_APPS = [
     # Reporting across the apps: it reads them, and none of them reads it.
     "ampcase.statistics.apps.StatisticsConfig",
     "ampcase.bench.apps.BenchConfig",
+    # Who is told of a hand-off, in the app and by mail: it reads the case root, which
+    # tells it of changes through the registry and never imports it.
+    "ampcase.notifications.apps.NotificationsConfig",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ampcase.accounts.context_processors.navigation",
+                "ampcase.notifications.context_processors.bell",
             ],
             # ampcase.lib is not an app, so its template library is named here:
             # `{% load money %}` gives the one `money` filter.
@@ -299,6 +303,16 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "ampcase@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address users reach the app at, for the links in notification mail.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000/")
+# The outbox worker (`manage.py send_outbox`): a failed send is retried after
+# OUTBOX_RETRY_SECONDS, doubling each time up to OUTBOX_RETRY_MAX_SECONDS, and given up
+# (kept, marked failed) after OUTBOX_MAX_ATTEMPTS attempts.
+OUTBOX_RETRY_SECONDS = int(env("OUTBOX_RETRY_SECONDS", "60"))
+OUTBOX_RETRY_MAX_SECONDS = int(env("OUTBOX_RETRY_MAX_SECONDS", "3600"))
+OUTBOX_MAX_ATTEMPTS = int(env("OUTBOX_MAX_ATTEMPTS", "30"))
+# The hour (local time) of the daily digest of notifications, for users who chose it.
+NOTIFICATION_DIGEST_HOUR = int(env("NOTIFICATION_DIGEST_HOUR", "7"))
 
 # Two-factor login (django-otp). Wrong codes slow the device down exponentially.
 OTP_TOTP_ISSUER = "ÅMP Case"

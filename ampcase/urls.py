@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("risk.urls")),
     path("", include("reintegration.urls")),
     path("", include("ampcase.statistics.urls")),
+    path("", include("ampcase.notifications.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -13,7 +13,9 @@ follow-up). Each of them adds what it brings to the case here, from its `AppConf
 - `closing_check`: a condition of closing a case (the reintegration app: the six months of
   follow-up done, no payment waiting to be paid out, no journey under way);
 - `case_withdrawn`: a signal sent inside the withdrawal's transaction, so that an app ends what
-  it had under way for the case (the travel app cancels a journey not yet made).
+  it had under way for the case (the travel app cancels a journey not yet made);
+- `change_listener`: told of every timeline entry a service wrote, at the end of the outermost
+  service and still inside its transaction (the notifications app: who must act now).
 
 Referrals registers its own checks, queues and words through the same functions.
 """
@@ -196,3 +198,35 @@ def closing_problems(case: Case, outcome: str) -> list[str]:
 
 # Sent inside the withdrawal's transaction, with `case` and `by`.
 case_withdrawn = Signal()
+
+
+# Listeners of changes. A listener takes the list of `Change`s one service made (every timeline
+# entry it wrote, in order) and is called at the end of the outermost service, inside its
+# transaction, once the case's object permissions are in line with the change: what it writes
+# commits or rolls back with the change. (The notifications app: who must act now.)
+
+
+@dataclass(frozen=True)
+class Change:
+    case: Case
+    by: object
+    action: str
+    from_state: str = ""
+    params: dict = field(default_factory=dict)
+
+
+ChangeListener = Callable[[list[Change]], None]
+_CHANGE_LISTENERS: list[ChangeListener] = []
+
+
+def change_listener(listener: ChangeListener) -> ChangeListener:
+    if listener not in _CHANGE_LISTENERS:
+        _CHANGE_LISTENERS.append(listener)
+    return listener
+
+
+def changes_made(changes: list[Change]) -> None:
+    """Tell every listener what a service changed (called by `referrals.services`)."""
+    if changes:
+        for listener in _CHANGE_LISTENERS:
+            listener(changes)

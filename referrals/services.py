@@ -56,24 +56,49 @@ class Denied(PermissionDenied):
 
 
 _service_depth = threading.local()
+# The timeline entries written by the service under way (`log_event`), for the registry's
+# change listeners.
+_changes = threading.local()
+
+
+def _pending_changes() -> list[registry.Change]:
+    if not hasattr(_changes, "value"):
+        _changes.value = []
+    return _changes.value
 
 
 def service(func):
     """Run a service in one transaction (a savepoint inside another service). A refusal
     (`Denied`) rolls it back; the outermost service then writes the refusal to the audit
-    trail, after the rollback, so that the record is kept."""
+    trail, after the rollback, so that the record is kept.
+
+    At the end of the outermost service, still inside its transaction and once object
+    permissions are in line, the registry's change listeners are told every timeline entry
+    it wrote (notifications): they commit with the change, or roll back with it."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         depth = getattr(_service_depth, "value", 0)
         _service_depth.value = depth + 1
+        pending = _pending_changes()
+        mark = len(pending)
         try:
             with transaction.atomic():
-                return func(*args, **kwargs)
+                result = func(*args, **kwargs)
+                if depth == 0:
+                    changes = pending[:]
+                    del pending[:]
+                    registry.changes_made(changes)
+                return result
         except Denied as denied:
+            del pending[mark:]
             if depth == 0 and not denied.audited:
                 audit.record(None, "access.denied", denied.case, denied.what, actor=denied.actor)
                 denied.audited = True
+            raise
+        except BaseException:
+            # What a failed service wrote was rolled back: so are the changes it made.
+            del pending[mark:]
             raise
         finally:
             _service_depth.value = depth
@@ -143,6 +168,12 @@ def log_event(
     )
     summary = f"{from_state} -> {case.state}" if from_state else ""
     audit.record(None, action, case, note if audit_note else summary, actor=by)
+    change = registry.Change(case, by, action, from_state, params or {})
+    if getattr(_service_depth, "value", 0):
+        # Told at the end of the service, once the case's permissions are in line.
+        _pending_changes().append(change)
+    else:
+        registry.changes_made([change])
 
 
 def run_transition(

@@ -69,6 +69,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "reintegration.add_rate",
         "reintegration.change_rate",
         "reintegration.view_rate",
+        # The mail outbox: what waits, what was sent, what failed (no personal data in it).
+        "notifications.view_outboxmail",
         # Lockouts: see them, and lift one by deleting the attempt.
         "axes.view_accessattempt",
         "axes.delete_accessattempt",

@@ -258,14 +258,17 @@ def suppress_cross(
     shows and that are therefore never chosen to protect a hidden one here. A kept cell
     below `K` is hidden all the same (it cannot have been shown).
 
-    With `protect_zeros` False a hidden 0 still reads "fewer than 11", but only hidden cells
-    that count someone are kept from being computed: a 0 singles out nobody, and protecting
-    every 0 of a sparse table (regions × destinations) hides nearly everything. What that
-    gives away is the emptiness of a group, never the size of one."""
+    With `protect_zeros` False a hidden 0 still reads "fewer than 11", but it is kept from
+    being computed only where it would tell something of a small group (`telling_zero`):
+    protecting every 0 of a sparse table (regions × destinations) hid nearly every figure,
+    and most zeros say only that a large group, or nobody, is not in some category."""
     grid = extend(rows)
     hidden = {cell for cell in _cells(grid) if grid[cell[0]][cell[1]] < K} | set(hidden)
     keep = frozenset(keep) - hidden
-    secret = (lambda cell: True) if protect_zeros else (lambda cell: grid[cell[0]][cell[1]] > 0)
+
+    def secret(cell: Cell) -> bool:
+        return protect_zeros or grid[cell[0]][cell[1]] > 0 or telling_zero(grid, cell)
+
     while True:
         if _protect_lines(grid, hidden, keep, secret):
             continue
@@ -306,6 +309,17 @@ def audit_cross(rows: Sequence[Sequence[int]], table: CrossTable) -> dict[Cell, 
         high = None if up >= _unbounded(grid) else value + up
         ranges[cell] = CellRange(value - down, high, (low_example, high_example))
     return ranges
+
+
+def telling_zero(grid: Grid, cell: Cell) -> bool:
+    """Whether a 0 at `cell` (of the extended grid) says something of a small group: an inner
+    cell whose row or column holds between 1 and `K` - 1 people. "None of the 4 cases of
+    region Nord had children" tells each of them apart; "none of Stockholm's 300 went to
+    Chile", or a 0 total ("nobody in Nord this year"), tells nobody's attribute."""
+    r, c = cell
+    if grid[r][c] != 0 or r == len(grid) - 1 or c == len(grid[0]) - 1:
+        return False
+    return 0 < grid[r][-1] < K or 0 < grid[-1][c] < K
 
 
 def _cells(grid: Grid) -> list[Cell]:

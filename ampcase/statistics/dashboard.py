@@ -233,14 +233,6 @@ def base_cases(year: int) -> QuerySet:
     (codes as text), ready to be grouped."""
     start, end = year_bounds(year)
     children = Person.objects.filter(case=OuterRef("pk"), relation=Person.Relation.CHILD)
-    flags = {
-        f"x_{form}": CaseWhen(
-            When(exploitation_text__contains=f'"{form}"', then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-        for form in Exploitation.values
-    }
     return (
         Case.objects.filter(created_at__gte=start, created_at__lt=end)
         .annotate(
@@ -281,14 +273,9 @@ def base_cases(year: int) -> QuerySet:
                 default=F("outcome"),
                 output_field=TextField(),
             ),
-            **flags,
         )
         .order_by()
-        .values(
-            "region_id",
-            *(f"d_{key}" for key in PARTITIONS),
-            *flags,
-        )
+        .values("region_id", *(f"d_{key}" for key in PARTITIONS), "exploitation_text")
     )
 
 
@@ -307,12 +294,14 @@ def dimension_counts(year: int) -> dict[str, dict[tuple[str, int], int]]:
             f"SELECT '{key}', b.{quote('region_id')}, COALESCE(CAST(b.{column} AS TEXT), "  # noqa: S608
             f"'{NOT_KNOWN}'), COUNT(*) FROM b GROUP BY b.{quote('region_id')}, b.{column}"
         )
-    for form in Exploitation.values:
-        column = quote(f"x_{form}")
-        parts.append(
-            f"SELECT 'exploitation', b.{quote('region_id')}, '{form}', SUM(b.{column}) "  # noqa: S608
-            f"FROM b GROUP BY b.{quote('region_id')}"
-        )
+    # A case names several forms: each form it names (its JSON list read as text holds the
+    # form's code in quotes) counts once, in one pass over the rows.
+    forms = " UNION ALL ".join(f"SELECT '{form}' AS form" for form in Exploitation.values)
+    parts.append(
+        f"SELECT 'exploitation', b.{quote('region_id')}, f.form, COUNT(*) "  # noqa: S608
+        f"FROM b JOIN ({forms}) f ON b.{quote('exploitation_text')} LIKE '%%\"' || f.form "
+        f"|| '\"%%' GROUP BY b.{quote('region_id')}, f.form"
+    )
     statement = f"WITH b AS ({sql}) " + " UNION ALL ".join(parts)
     result: dict[str, dict[tuple[str, int], int]] = {key: {} for key in DIMENSION_KEYS}
     with connection.cursor() as cursor:

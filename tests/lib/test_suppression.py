@@ -18,6 +18,7 @@ from ampcase.lib.suppression import (
     may_show_statistic,
     suppress_counts,
     suppress_cross,
+    telling_zero,
 )
 
 # The cheap examples need no database; the folder's conftest asks for one anyway.
@@ -338,3 +339,19 @@ def test_without_protecting_zeros_a_count_of_someone_is_still_protected():
     rows = [[3, 30], [40, 50]]
     table = suppress_cross(rows, protect_zeros=False)
     assert not audit_cross(rows, table)[(0, 0)].determined
+
+
+def test_a_telling_zero_of_a_small_group_is_protected():
+    # Column 0 holds 4 people, all in row 1: its 0 in row 0 would say "none of those 4".
+    rows = [[0, 30, 20], [4, 40, 25]]
+    table = suppress_cross(rows, protect_zeros=False)
+    ranges = audit_cross(rows, table)
+    assert (0, 0) in ranges and not ranges[(0, 0)].determined
+
+
+def test_telling_zero_is_an_inner_zero_of_a_line_of_1_to_10():
+    grid = extend([[0, 30], [4, 40]])
+    assert telling_zero(grid, (0, 0))  # column of 4
+    assert not telling_zero(grid, (1, 0))  # not a zero
+    grid = extend([[0, 30], [0, 40]])
+    assert not telling_zero(grid, (0, 0))  # a column of nobody

@@ -14,6 +14,7 @@ import random
 import highspy
 import pytest
 
+from ampcase.lib import suppression
 from ampcase.lib.suppression import K
 from ampcase.statistics import release
 
@@ -78,6 +79,7 @@ class Attacker:
         self.n = {(y, r): self.highs.addIntegral(lb=0) for y in YEARS for r in REGIONS}
         self.x = {}
         self.secrets = []  # (name, expression, true value)
+        self.telling = set()  # the labels of zeros that tell something of a small group
         for (name, year), table in tables.items():
             for category in table.categories:
                 for r in REGIONS:
@@ -96,7 +98,9 @@ class Attacker:
         for (name, year), table in tables.items():
             self._publish_dimension(name, year, table)
 
-    def _equation(self, label, expression, shown, true):
+    def _equation(self, label, expression, shown, true, grid=None, cell=None):
+        if grid is not None and suppression.telling_zero(grid, cell):
+            self.telling.add(label)
         if shown is None:
             self.secrets.append((label, expression, true))
         else:
@@ -108,7 +112,9 @@ class Attacker:
         for i, year in enumerate(YEARS):
             for j, region in enumerate(REGIONS):
                 n = self.n[(year, region)]
-                self._equation(("year", year, region), n + 0, grid[i][j], counts[i][j])
+                label = ("year", year, region)
+                full = suppression.extend(counts)
+                self._equation(label, n + 0, grid[i][j], counts[i][j], full, (i, j))
             row = sum(self.n[(year, r)] for r in REGIONS)
             self._equation(("year", year, "all"), row, grid[i][-1], sum(counts[i]))
         for j, region in enumerate(REGIONS):
@@ -123,7 +129,9 @@ class Attacker:
             for j, region in enumerate(REGIONS):
                 var = self.x[(name, year, category, region)]
                 label = (name, year, category, region)
-                self._equation(label, var + 0, table.table.grid[c][j], table.counts[c][j])
+                shown, true = table.table.grid[c][j], table.counts[c][j]
+                full = suppression.extend(table.counts)
+                self._equation(label, var + 0, shown, true, full, (c, j))
             row = sum(self.x[(name, year, category, r)] for r in REGIONS)
             label = (name, year, category, "all")
             self._equation(label, row, table.table.grid[c][-1], sum(table.counts[c]))
@@ -163,9 +171,9 @@ def exposed(seed: int):
     for label, expression, true in attacker.secrets:
         low, high = attacker.bounds(expression)
         assert low <= true and (high is None or true <= high), label
-        # A hidden 0 may be worked out (it counts nobody, see suppress_cross); a hidden count
-        # of one or more people never.
-        if low == high and true > 0:
+        # A hidden count of one or more people is never worked out, nor a 0 that would tell
+        # something of a group of fewer than 11 (see suppress_cross and telling_zero).
+        if low == high and (true > 0 or label in attacker.telling):
             found.append((label, true))
     return attacker, found
 
@@ -199,8 +207,6 @@ def lone_release(categories, regions, counts, *, year_line, multi=False):
     """A dimension suppressed as a table of its own: its totals row hides what its own
     counts say, whatever the year table shows."""
     rows = tuple(tuple(counts.get((c, r), 0) for r in regions) for c in categories)
-    from ampcase.lib import suppression
-
     table = suppression.suppress_cross(
         rows, hidden={(len(rows), c) for c in range(len(regions) + 1)} if multi else ()
     )
