@@ -168,6 +168,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # Each work queue: the cases in one state, the longest untouched first. (Without
             # it the queues read case_updated_idx from the oldest case until ten matched.)
             models.Index(fields=["state", "updated_at", "id"], name="case_state_updated_idx"),
+            # The statistics read one year of referrals at a time.
+            models.Index(fields=["created_at"], name="case_created_idx"),
         ]
         permissions = [
             ("view_identity", "Can see who the returnee is"),

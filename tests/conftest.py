@@ -72,6 +72,16 @@ def _collected_static(tmp_path_factory):
         yield
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the statistics keep their figures there): a
+    test's rows never reach another test through it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(scope="module")
 def module_transaction(django_db_setup, django_db_blocker):
     """A transaction around a whole test module, rolled back at the module's end. A

@@ -50,7 +50,7 @@ def _filtered(request: HttpRequest):
         region = form.cleaned_data.get("region")
     if not scope.national:
         region = Region.objects.get(pk=next(iter(scope.regions)))
-    board = dashboard.build(year, region)
+    board = dashboard.cached_build(year, region)
     filters = f"year={year} region={region.code if region else 'all'}"
     return form, board, filters
 

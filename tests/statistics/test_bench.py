@@ -18,7 +18,9 @@ def test_the_benchmark_prints_the_dashboards_times_on_generated_cases():
     call_command("bench_statistics", repeat=1, stdout=out)
     printed = out.getvalue()
     assert printed.startswith("40 cases, postgresql")
-    assert printed.count(" queries") == 4  # two years, nationally and the largest region
+    assert (
+        printed.count(" queries)") == 8
+    )  # two years, nationally and the largest region, fresh and again
 
 
 def test_the_benchmark_refuses_a_database_with_real_cases():
