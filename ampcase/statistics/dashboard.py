@@ -202,16 +202,16 @@ def _age_expression():
     )
 
 
-def _age_group():
-    return CaseWhen(
-        When(age__isnull=True, then=Value(NOT_KNOWN)),
-        When(age__lt=18, then=Value("0")),
-        When(age__lt=25, then=Value("18")),
-        When(age__lt=35, then=Value("25")),
-        When(age__lt=50, then=Value("35")),
-        default=Value("50"),
-        output_field=TextField(),
-    )
+# The age groups' lower bounds (years at referral), in the order of AGE_GROUPS.
+AGE_BOUNDS = (("50", 50), ("35", 35), ("25", 25), ("18", 18))
+
+
+def _age_group_sql(column: str) -> str:
+    """The age group of an age column, as SQL: in the statement that groups the rows, so
+    that each row's age is worked out once (a CASE over the age expression would work it
+    out again for every branch)."""
+    branches = " ".join(f"WHEN {column} >= {bound} THEN '{code}'" for code, bound in AGE_BOUNDS)
+    return f"CASE WHEN {column} IS NULL THEN '{NOT_KNOWN}' {branches} ELSE '0' END"
 
 
 def _journey_outcome():
@@ -259,7 +259,6 @@ def base_cases(year: int) -> QuerySet:
                 default=F("eligibility__basis"),
                 output_field=TextField(),
             ),
-            d_age=_age_group(),
             d_children=CaseWhen(
                 When(Exists(children), then=Value("1")),
                 default=Value("0"),
@@ -278,7 +277,12 @@ def base_cases(year: int) -> QuerySet:
             ),
         )
         .order_by()
-        .values("region_id", *(f"d_{key}" for key in PARTITIONS), "exploitation_text")
+        .values(
+            "region_id",
+            *(f"d_{key}" for key in PARTITIONS if key != "age"),
+            "age",
+            "exploitation_text",
+        )
     )
 
 
@@ -293,6 +297,12 @@ def dimension_counts(year: int) -> dict[str, dict[tuple[str, int], int]]:
     # Only the code's own names go into the text; the values are parameters of `base`.
     for key in PARTITIONS:
         column = quote(f"d_{key}")
+        if key == "age":
+            parts.append(
+                f"SELECT 'age', b.{quote('region_id')}, {_age_group_sql('b.' + quote('age'))}, "  # noqa: S608
+                "COUNT(*) FROM b GROUP BY 2, 3"
+            )
+            continue
         parts.append(
             f"SELECT '{key}', b.{quote('region_id')}, COALESCE(CAST(b.{column} AS TEXT), "  # noqa: S608
             f"'{NOT_KNOWN}'), COUNT(*) FROM b GROUP BY b.{quote('region_id')}, b.{column}"
@@ -366,18 +376,23 @@ def durations(year: int, region: int | None) -> dict[str, dict[str, dt.timedelta
     """{duration: {"cases": n, "q1": ..., "median": ..., "q3": ...}}: one query."""
     cases = duration_cases(year, region)
     if connection.vendor == "postgresql":
-        # Each case's durations once (a common table expression), then the quartiles: asked
-        # of the annotated rows directly, PostgreSQL would run the subqueries once a figure.
-        rows = cases.order_by().values(*(key for key, _label in DURATIONS))
+        # Each case's moments once (a common table expression), then the quartiles: asked of
+        # the annotated rows directly, PostgreSQL would run the subqueries once a figure.
+        # The moments, each looked up once; the durations are their differences.
+        rows = cases.order_by().values("created_at", "decided_at", "departed_at")
         sql, params = rows.query.get_compiler(using=rows.db).as_sql()
         quote = connection.ops.quote_name
+        spans = {
+            "to_decision": f"d.{quote('decided_at')} - d.{quote('created_at')}",
+            "to_departure": f"d.{quote('departed_at')} - d.{quote('decided_at')}",
+        }
         fractions = ", ".join(str(fraction) for fraction, _name in QUARTILES)
         figures = []
         for key, _label in DURATIONS:
             # The three quartiles from one sort of the durations.
-            figures.append(f"COUNT(d.{quote(key)})")
+            figures.append(f"COUNT({spans[key]})")
             figures.append(
-                f"percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY d.{quote(key)})"
+                f"percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY {spans[key]})"
             )
         with connection.cursor() as cursor:
             cursor.execute(f"WITH d AS ({sql}) SELECT {', '.join(figures)} FROM d", params)  # noqa: S608
