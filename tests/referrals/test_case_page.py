@@ -96,7 +96,7 @@ def test_coordinator_reads_the_referrers_note_with_who_referred_and_when(
     assert "Talar bara rumänska. Ring före tio." in page
     assert referrer.display_name in page
     assert referrer.organisation.name in page
-    assert case.created_at.strftime("%Y-%m-%d") in page
+    assert timezone.localtime(case.created_at).strftime("%Y-%m-%d") in page
 
 
 def test_iom_never_reads_the_referrers_note(stockholm_coordinator, iom_caseworker):
@@ -145,7 +145,7 @@ def test_case_sent_back_shows_iom_request_at_the_top(stockholm_coordinator, iom_
     assert "IOM Finland asked for changes" in top
     assert "Bifoga passkopian, tack." in top
     assert iom_caseworker.display_name in top
-    assert case.decisions.get().decided_at.strftime("%Y-%m-%d") in top
+    assert timezone.localtime(case.decisions.get().decided_at).strftime("%Y-%m-%d") in top
 
 
 def test_request_for_changes_leaves_the_top_once_resubmitted(stockholm_coordinator, iom_caseworker):
@@ -168,7 +168,7 @@ def test_resubmission_is_marked_in_iom_queue(stockholm_coordinator, iom_casework
     first_time = make_ready_to_submit(make_case(CaseState.SUBMITTED))
     again = _returned(iom_caseworker)
     services.submit_case(again, by=stockholm_coordinator)
-    asked_on = again.decisions.get().decided_at.strftime("%Y-%m-%d")
+    asked_on = timezone.localtime(again.decisions.get().decided_at).strftime("%Y-%m-%d")
     with translation.override("en"):
         notes = _review_notes(iom_caseworker)
     assert notes[again.pk] == f"resubmitted after changes asked on {asked_on}"

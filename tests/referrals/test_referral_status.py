@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from ampcase.accounts.roles import Role
 from ampcase.audit.models import AuditEvent
@@ -34,7 +35,7 @@ def test_my_referrals_links_each_referral_with_its_date_and_status(client, refer
     case = make_case(CaseState.SCREENING, referred_by=referrer)
     page = client.get(reverse("referrals:my-referrals")).content.decode()
     assert f'href="{reverse("referrals:referral", args=[case.uuid])}"' in page
-    assert case.created_at.strftime("%Y-%m-%d") in page
+    assert timezone.localtime(case.created_at).strftime("%Y-%m-%d") in page
     assert "Being assessed" in page
 
 
