@@ -287,9 +287,10 @@ def base_cases(year: int) -> QuerySet:
 
 
 def dimension_counts(year: int) -> dict[str, dict[tuple[str, int], int]]:
-    """{dimension: {(category code, region id): cases}} for the cases referred in `year`:
-    one statement. The common table expression holds a row a case; each dimension is one
-    GROUP BY over it (PostgreSQL builds it once, as it is named more than once)."""
+    """{dimension: {(category code, region id): cases}} for the cases referred in `year`,
+    and under "year" {(year as text, region id): cases} for every year: one statement. The
+    common table expression holds a row a case; each dimension is one GROUP BY over it
+    (PostgreSQL builds it once, as it is named more than once)."""
     base = base_cases(year)
     sql, params = base.query.get_compiler(using=base.db).as_sql()
     quote = connection.ops.quote_name
@@ -315,26 +316,34 @@ def dimension_counts(year: int) -> dict[str, dict[tuple[str, int], int]]:
         f"FROM b JOIN ({forms}) f ON b.{quote('exploitation_text')} LIKE '%%\"' || f.form "
         f"|| '\"%%' GROUP BY b.{quote('region_id')}, f.form"
     )
+    # The year table in the same statement, so that it counts from the same snapshot as the
+    # dimensions whose totals it fixes: a case logged between two statements would otherwise
+    # make a dimension's totals differ from the year table's, and the difference tell it.
+    years = year_counts_query()
+    years_sql, years_params = years.query.get_compiler(using=years.db).as_sql()
+    parts.append(
+        f"SELECT 'year', y.{quote('region_id')}, CAST(y.{quote('year')} AS TEXT), "  # noqa: S608
+        f"y.{quote('cases')} FROM ({years_sql}) y"
+    )
     statement = f"WITH b AS ({sql}) " + " UNION ALL ".join(parts)
-    result: dict[str, dict[tuple[str, int], int]] = {key: {} for key in DIMENSION_KEYS}
+    result: dict[str, dict[tuple[str, int], int]] = {key: {} for key in (*DIMENSION_KEYS, "year")}
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(statement, (*params, *years_params))
         for dimension, region, code, count in cursor.fetchall():
             if count:
                 result[dimension][(code, region)] = int(count)
     return result
 
 
-def year_counts() -> dict[tuple[int, int], int]:
-    """{(year of referral, region id): cases}: one query."""
-    rows = (
+def year_counts_query() -> QuerySet:
+    """Cases by year of referral and region (rows: year, region_id, cases)."""
+    return (
         Case.objects.annotate(year=ExtractYear("created_at"))
         .order_by()
         .values("year", "region_id")
         .annotate(cases=Count("pk"))
-        .values_list("year", "region_id", "cases")
+        .values("year", "region_id", "cases")
     )
-    return {(year, region): cases for year, region, cases in rows}
 
 
 # --- Durations --------------------------------------------------------------------------------
@@ -600,7 +609,8 @@ def build(year: int, region: Region | None, *, today: dt.date | None = None) -> 
     today = today or timezone.localdate()
     regions = list(Region.objects.order_by("name"))
     region_ids = [r.pk for r in regions]
-    counts_by_year = year_counts()
+    counts = dimension_counts(year)
+    counts_by_year = {(int(code), r): n for (code, r), n in counts.pop("year").items()}
     first = min((y for y, _r in counts_by_year), default=today.year)
     years = list(range(max(min(first, year), FIRST_YEAR), max(today.year, year) + 1))
     year_table = release.year_release(years, region_ids, counts_by_year)
@@ -639,7 +649,6 @@ def build(year: int, region: Region | None, *, today: dt.date | None = None) -> 
             )
         )
 
-    counts = dimension_counts(year)
     for dimension in DIMENSIONS:
         data = counts[dimension.key]
         if dimension.key == "country":
