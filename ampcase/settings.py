@@ -149,6 +149,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The statistics ask PostgreSQL their few queries side by side, a connection each
+# (`ampcase/statistics/dashboard.py`, `gather`).
+STATISTICS_PARALLEL = env("STATISTICS_PARALLEL", "true").lower() == "true"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles every query it thinks expensive, which costs more than it
     # saves on this app's queries (the statistics' quartiles: 1.9 s with it, 0.4 s without,

@@ -365,3 +365,35 @@ def test_the_cached_figures_are_in_the_readers_language(national_coordinator, re
     assert "Ukraine" in rows(english.get(URL), "country")
     swedish = sign_in(Client(), national_coordinator)
     assert "Ukraina" in rows(swedish.get(URL), "country")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_queries_asked_side_by_side_give_the_same_figures(referrer, settings):
+    """Outside a transaction (as in a request) the figures' queries run in threads with
+    connections of their own; the figures are those of the queries run one by one."""
+    from django.db import connections
+
+    background(referrer)
+    bulk_cases(14, referrer, country="NG")
+    assert not connection.in_atomic_block
+    settings.STATISTICS_PARALLEL = True
+    opened = []
+    original = dashboard.dimension_counts
+
+    def spy(year):
+        opened.append(connections["default"])  # the thread's own connection
+        return original(year)
+
+    dashboard.dimension_counts = spy
+    try:
+        side_by_side = dashboard.build(THIS_YEAR, None)
+    finally:
+        dashboard.dimension_counts = original
+    assert opened and opened[0] is not connection  # another thread's connection
+    assert opened[0].connection is None  # closed when its query was done
+    settings.STATISTICS_PARALLEL = False
+    one_by_one = dashboard.build(THIS_YEAR, None)
+    assert [s.table.rows for s in side_by_side.sections] == [
+        s.table.rows for s in one_by_one.sections
+    ]
+    assert side_by_side.by_key["country"].table.rows[1][1] == 14  # Nigeria
