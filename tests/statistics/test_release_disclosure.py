@@ -178,7 +178,7 @@ def exposed(seed: int):
     return attacker, found
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(4))
 def test_no_filter_or_total_reveals_a_hidden_count(seed):
     attacker, found = exposed(seed)
     assert attacker.secrets, "the programme should have hidden cells"
