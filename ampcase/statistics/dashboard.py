@@ -54,6 +54,7 @@ from django_countries import countries
 
 from ampcase.accounts.models import Region
 from ampcase.accounts.roles import Role
+from ampcase.lib import fsm
 from ampcase.lib.suppression import may_show_statistic
 from ampcase.lib.tables import SUPPRESSED, Table
 from referrals.models import (
@@ -67,7 +68,7 @@ from referrals.models import (
     Person,
     RiskLevel,
 )
-from reintegration.models import Category, FollowUp, Payment, PaymentState, TravelPlan, TravelState
+from reintegration.models import PAID, Category, FollowUp, Payment, TravelPlan, TravelState
 
 from . import release
 
@@ -442,8 +443,10 @@ def durations(year: int, region: int | None) -> dict[str, dict[str, dt.timedelta
 
 # --- Money and follow-ups ---------------------------------------------------------------------
 
-COMMITTED_STATES = [PaymentState.APPROVED, PaymentState.DISBURSED, PaymentState.RECONCILED]
-DISBURSED_STATES = [PaymentState.DISBURSED, PaymentState.RECONCILED]
+# Paid out: the payments' own set. Committed: approved and not sent back, so approved now or
+# paid out since (the approval's target, read off the state machine).
+DISBURSED_STATES = frozenset(PAID)
+COMMITTED_STATES = fsm.targets(Payment.approve) | DISBURSED_STATES
 
 
 def support_amounts(year: int) -> dict[tuple[str, str, str, int], tuple[Decimal, int]]:

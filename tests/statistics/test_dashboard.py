@@ -397,3 +397,40 @@ def test_the_queries_asked_side_by_side_give_the_same_figures(referrer, settings
         s.table.rows for s in one_by_one.sections
     ]
     assert side_by_side.by_key["country"].table.rows[1][1] == 14  # Nigeria
+
+
+def test_support_sums_match_the_payments_one_by_one():
+    """The SQL sums against a plain count over the generated payments: committed means
+    approved in the year and still standing (approved, paid out, reconciled), disbursed means
+    paid out in the year; rejected, cancelled and sent-back payments count nowhere."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from ampcase.bench import generate
+    from reintegration.models import Payment, PaymentState
+
+    generate.generate(250, seed=7, users=40)
+    payments = list(Payment.objects.select_related("case"))
+    # A year with a payment approved and not paid out yet, and one paid out.
+    waiting = [p for p in payments if p.state == PaymentState.APPROVED]
+    assert waiting
+    year = timezone.localtime(waiting[0].decided_at).year
+    assert any(p.disbursed_on and p.disbursed_on.year == year for p in payments)
+    assert {p.state for p in payments} & {PaymentState.REJECTED, PaymentState.CANCELLED}
+    expected = defaultdict(lambda: [Decimal(0), set()])
+    for p in payments:
+        key = (p.case.destination_country, p.category, p.case.region_id)
+        approved = p.decided_at and timezone.localtime(p.decided_at).year == year
+        if approved and p.state in (
+            PaymentState.APPROVED,
+            PaymentState.DISBURSED,
+            PaymentState.RECONCILED,
+        ):
+            expected[("committed", *key)][0] += p.amount
+            expected[("committed", *key)][1].add(p.case_id)
+        if p.disbursed_on and p.disbursed_on.year == year:
+            expected[("disbursed", *key)][0] += p.amount
+            expected[("disbursed", *key)][1].add(p.case_id)
+    assert dashboard.support_amounts(year) == {
+        key: (usd, len(cases)) for key, (usd, cases) in expected.items()
+    }
