@@ -65,6 +65,18 @@ def _round(number: float) -> float:
     return round(float(number), 2)
 
 
+def _series(
+    table: Table, label_column: int, value_column: int, drawn: int | None
+) -> tuple[list[str], list[Number | None], list[str]]:
+    """The drawn rows' categories, values (None where suppressed) and values as written."""
+    rows = table.rows[:drawn]
+    return (
+        [_label(row[label_column]) for row in rows],
+        [_value(row[value_column]) for row in rows],
+        [cell_text(row[value_column]) for row in rows],
+    )
+
+
 def _largest(labels: list[str], values: list[Number | None]) -> tuple[str, str] | None:
     shown = [(value, label) for label, value in zip(labels, values, strict=True) if value]
     if not shown:
@@ -137,10 +149,7 @@ def bar_chart(
     from `value_column` (numbers or `SUPPRESSED`), proportional to the largest value. Only
     the first `drawn` rows are drawn when given (a total stays in the table only)."""
     _check_id(chart_id)
-    drawn_rows = table.rows[:drawn]
-    labels = [_label(row[label_column]) for row in drawn_rows]
-    values = [_value(row[value_column]) for row in drawn_rows]
-    texts = [cell_text(row[value_column]) for row in drawn_rows]
+    labels, values, texts = _series(table, label_column, value_column, drawn)
     largest = max((value for value in values if value is not None), default=0)
     longest_text = max((len(text) for text in texts), default=0)
     # The longest bar leaves room for the longest value after it.
@@ -261,10 +270,7 @@ def line_chart(
     the value from `value_column` (numbers or `SUPPRESSED`) on a scale from zero. Only the
     first `drawn` rows are drawn when given (a total stays in the table only)."""
     _check_id(chart_id)
-    drawn_rows = table.rows[:drawn]
-    labels = [_label(row[label_column]) for row in drawn_rows]
-    values = [_value(row[value_column]) for row in drawn_rows]
-    texts = [cell_text(row[value_column]) for row in drawn_rows]
+    labels, values, texts = _series(table, label_column, value_column, drawn)
     shown = [value for value in values if value is not None]
     whole = all(isinstance(value, int) for value in shown)
     top_value, step = nice_scale(max(shown, default=0), whole=whole)
@@ -277,7 +283,7 @@ def line_chart(
     left = max(MARGIN + max(len(text) for text in tick_texts) * char + 8, half_label)
     right = min(PLOT_RIGHT, WIDTH - half_label)
     plot_height = PLOT_BOTTOM - PLOT_TOP
-    count = len(drawn_rows)
+    count = len(labels)
     spacing = (right - left) / (count - 1) if count > 1 else 0
 
     def y_of(value: Number) -> float:
