@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from ampcase import audit
 from ampcase.accounts.models import Region
@@ -55,6 +56,7 @@ def _filtered(request: HttpRequest):
     return form, board, filters
 
 
+@require_GET
 def statistics_dashboard(request: HttpRequest) -> HttpResponse:
     form, board, filters = _filtered(request)
     audit.record(request, "statistics.viewed", summary=filters)
@@ -82,6 +84,7 @@ def statistics_dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
 def statistics_table(request: HttpRequest, key: str, file_format: str) -> HttpResponse:
     """One of the dashboard's tables as a file, with the same filters and suppression."""
     if file_format not in FORMATS:
@@ -96,6 +99,7 @@ def statistics_table(request: HttpRequest, key: str, file_format: str) -> HttpRe
     return table_response(section.table, file_format)
 
 
+@require_GET
 def htcds_export(request: HttpRequest) -> HttpResponse:
     """IOM Finland's HTCDS 2.0 file of the consenting returnees' cases it sees, validated
     against the schema before it is offered."""

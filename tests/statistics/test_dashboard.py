@@ -434,3 +434,9 @@ def test_support_sums_match_the_payments_one_by_one():
     assert dashboard.support_amounts(year) == {
         key: (usd, len(cases)) for key, (usd, cases) in expected.items()
     }
+
+
+def test_the_statistics_answer_only_reading(national_coordinator):
+    client = sign_in(Client(enforce_csrf_checks=False), national_coordinator)
+    assert client.post(URL).status_code == 405
+    assert client.post(reverse("statistics:table", args=["year", "csv"])).status_code == 405
