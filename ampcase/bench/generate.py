@@ -539,34 +539,36 @@ class CaseMaker:
         given = rng.choice(women if rng.random() < 0.8 else men)
         age = min(65, max(16, int(rng.gauss(29, 9))))
         born = created.date() - dt.timedelta(days=int(age * 365.25 + rng.random() * 360))
-        returnee = t.person.add(
+
+        def person(relation, given, born, **extra):
+            """The returnee or a child: of this case's family and nationality."""
+            return t.person.add(
+                case_id=case_id,
+                relation=relation,
+                given_name=given,
+                family_name=family,
+                date_of_birth=born,
+                nationality=nationality,
+                search_name=fold(f"{given} {family}"),
+                **extra,
+            )
+
+        # `uuid` first: the random draws keep their order, and a seed its cases.
+        returnee = person(
+            Person.Relation.RETURNEE,
+            given,
+            born,
             uuid=_uuid(rng),
-            case_id=case_id,
-            relation=Person.Relation.RETURNEE,
-            given_name=given,
-            family_name=family,
-            date_of_birth=born,
-            nationality=nationality,
             languages=LANGUAGES.get(nationality, ""),
             identity_document=f"passport {rng.randrange(10**8, 10**9)}"
             if rng.random() < 0.6
             else "",
-            search_name=fold(f"{given} {family}"),
         )
         if rng.random() < 0.12:
             for _child in range(_pick(rng, {1: 70, 2: 22, 3: 8})):
                 child_given = rng.choice(women + men)
                 child_born = created.date() - dt.timedelta(days=rng.randrange(30, 17 * 365))
-                t.person.add(
-                    uuid=_uuid(rng),
-                    case_id=case_id,
-                    relation=Person.Relation.CHILD,
-                    given_name=child_given,
-                    family_name=family,
-                    date_of_birth=child_born,
-                    nationality=nationality,
-                    search_name=fold(f"{child_given} {family}"),
-                )
+                person(Person.Relation.CHILD, child_given, child_born, uuid=_uuid(rng))
         event(created, "case.referred", referred_by)
 
         # The consent ledger.
