@@ -26,7 +26,7 @@ from .models import (
 
 
 @functools.lru_cache(maxsize=8)
-def _sorted_countries(language: str) -> tuple[tuple[str, str], ...]:
+def sorted_countries(language: str) -> tuple[tuple[str, str], ...]:
     """Every country in `language` (the active one), sorted once per process and language."""
     return tuple((code, name) for code, name in sorted(countries, key=lambda c: sort_key(c.name)))
 
@@ -35,7 +35,7 @@ def country_choices(empty_label, destinations: Collection[str] = ()) -> list:
     """Choices of a country select in the active language, sorted as its readers sort. The
     countries that cases go to (`destinations`, codes) come first in a group of their own,
     so that nobody scrolls past Antarctica to find Nigeria; every country follows."""
-    everything = list(_sorted_countries(translation.get_language()))
+    everything = list(sorted_countries(translation.get_language()))
     ours = [(code, name) for code, name in everything if code in destinations]
     if not ours:
         return [("", empty_label), *everything]

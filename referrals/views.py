@@ -28,11 +28,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from django_countries import countries
-from django_countries.fields import Country
 from django_fsm import can_proceed, has_transition_perm
 
 from ampcase import audit
@@ -40,7 +38,7 @@ from ampcase.accounts.models import OrganisationKind, User
 from ampcase.accounts.roles import Role
 from ampcase.lib import fsm
 from ampcase.lib.pagination import CappedPaginator
-from ampcase.lib.text import fold, sort_key
+from ampcase.lib.text import fold
 
 from . import grants, permissions, progress, registry, services, timeline
 from .forms import (
@@ -57,6 +55,7 @@ from .forms import (
     ReferralForm,
     TransferForm,
     WithdrawForm,
+    sorted_countries,
 )
 from .kit import Step, case_page, form_page, get_case, pdf_language, step_actions
 from .models import (
@@ -122,11 +121,10 @@ def _sorts() -> dict:
     """The columns the list sorts by (`?sort=name`, `?sort=-name`): key -> (expression,
     whether ascending means the expression's descending order). Only what the row shows
     counts: a hidden name or birth date never orders a row. Destinations sort by their names
-    in the language of the page (every country's rank: PostgreSQL computes it only when the
-    list is sorted by destination)."""
-    by_name = sorted(
-        (code for code, _name in countries), key=lambda code: sort_key(Country(code).name)
-    )
+    in the language of the page (every country's rank, in the order the country filter lists
+    them, `sorted_countries`: PostgreSQL computes it only when the list is sorted by
+    destination)."""
+    by_name = [code for code, _name in sorted_countries(get_language())]
     return {
         "reference": (F("reference"), False),
         "name": (
