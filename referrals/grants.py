@@ -158,8 +158,6 @@ def cases_for(user, codename: str = VIEW) -> QuerySet[Case]:
 def holders(case: Case, codename: str = VIEW) -> QuerySet:
     """The active users who hold `codename` on `case`, through a group or directly: the same
     grants `cases_for` reads, asked the other way round, in one query (who must be told)."""
-    from django.contrib.auth import get_user_model
-
     perm_id = _permission_ids()[codename]
     via_group = CaseGroupObjectPermission.objects.filter(
         content_object=case, permission_id=perm_id, group__user=OuterRef("pk")
@@ -167,11 +165,7 @@ def holders(case: Case, codename: str = VIEW) -> QuerySet:
     direct = CaseUserObjectPermission.objects.filter(
         content_object=case, permission_id=perm_id, user=OuterRef("pk")
     )
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(Exists(via_group)) | Q(Exists(direct)))
-    )
+    return User.objects.filter(is_active=True).filter(Q(Exists(via_group)) | Q(Exists(direct)))
 
 
 def identity_visible_annotation(user, *, per_row: bool = False):

@@ -282,6 +282,16 @@ def test_a_service_that_fails_after_logging_tells_nothing_then_or_later(everyone
     assert not Notification.objects.exists()
 
 
+def test_a_deactivated_user_holds_nothing_even_through_a_direct_grant(everyone):
+    social_worker = everyone["social_worker"]
+    case = make_case(CaseState.PREPARING, social_worker=social_worker)
+    assert social_worker in grants.holders(case)
+    # The assigned social worker's grant is their own, not a scope group's: deactivating them
+    # leaves it in place, so `holders` itself must leave them out.
+    User.objects.filter(pk=social_worker.pk).update(is_active=False)
+    assert social_worker not in grants.holders(case)
+
+
 def test_recipients_are_asked_in_one_query_whatever_their_number(
     everyone, django_assert_max_num_queries
 ):

@@ -140,6 +140,9 @@ def test_settings_refuse_an_unknown_choice(iom_client, iom_caseworker):
         reverse("notifications:settings"), {"mail": "hourly", "language": "en"}
     )
     assert response.status_code == 200
+    # The page says what is wrong, beside the field and in the summary above the form.
+    assert list(response.context["form"].errors) == ["mail"]
+    assert response.context["form"].errors["mail"][0] in response.content.decode()
     assert not MailPreference.objects.exists()
 
 
