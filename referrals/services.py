@@ -120,16 +120,13 @@ def now_in_state(obj: models.Model) -> str:
     return str(obj.now_message) % {"state": obj.get_state_display()}
 
 
-def submission_tasks(case: Case) -> list[tuple[str, list[str], str, str]]:
-    """(task, what is still missing, where it is done, what to do there) for every condition
-    of submission, the other apps' too: the case page's task list. A task with nothing
-    missing is done."""
-    return registry.submission_tasks(case)
-
-
 def submission_problems(case: Case) -> list[str]:
     """Everything that stands between the case and a submission to IOM Finland."""
-    return [problem for _label, missing, *_where in submission_tasks(case) for problem in missing]
+    return [
+        problem
+        for _label, missing, *_where in registry.submission_tasks(case)
+        for problem in missing
+    ]
 
 
 def lock_case(case: Case, by=None) -> Case:

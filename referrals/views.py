@@ -557,7 +557,7 @@ def case_detail(request: HttpRequest, case_uuid) -> HttpResponse:
     preparing = has_transition_perm(case.mark_eligible, user) or has_transition_perm(
         case.submit, user
     )
-    tasks = services.submission_tasks(case) if preparing else []
+    tasks = registry.submission_tasks(case) if preparing else []
     next_step = _next_step(case, user, tasks)
     actions = [action for action in _actions(case, user) if action[0] != (next_step or ("",))[0]]
     decisions = list(case.decisions.select_related("coordinator", "iom_user"))

@@ -17,7 +17,10 @@ from django.utils.functional import cached_property
 
 class CappedPaginator(Paginator):
     """`counted`: the rows to count, if not `object_list` (a queryset without its order and
-    its columns, which a count does not need but a sliced count would still compute)."""
+    its columns, which a count does not need but a sliced count would still compute).
+
+    Ask for pages with `get_page`, which sets how far to count; `page(n)` alone counts only
+    to `cap` and finds no page beyond it."""
 
     def __init__(self, object_list, per_page, *, cap: int, counted=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
